@@ -9,6 +9,15 @@ SHELL := /bin/bash
 
 include mk/config.mk
 
+# Quiet by default; make V=1 shows every command.
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
 # Lists the fragments append to.
 COMMON_SRCS :=       # pure C, built for guest, root and host
 KIT_FORCE_SRCS :=    # guest objects linked into every image (entry, header)
@@ -44,22 +53,22 @@ fuzz_obj  = $(patsubst %,$(BUILD)/fuzz/%.o,$(1))
 
 $(BUILD)/guest/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) $(CFLAGS_$(<)) -c $< -o $@
+	$(call say,CC,$@)$(CC) $(GUEST_CFLAGS) $(CFLAGS_$(<)) -c $< -o $@
 $(BUILD)/guest/%.S.o: %.S | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_ASFLAGS) -c $< -o $@
+	$(call say,AS,$@)$(CC) $(GUEST_ASFLAGS) -c $< -o $@
 $(BUILD)/root/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ROOT_CFLAGS) $(CFLAGS_$(<)) -c $< -o $@
+	$(call say,CC,$@)$(CC) $(ROOT_CFLAGS) $(CFLAGS_$(<)) -c $< -o $@
 $(BUILD)/root/%.S.o: %.S | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_ASFLAGS) -DENLIGHT_ROOT -c $< -o $@
+	$(call say,AS,$@)$(CC) $(GUEST_ASFLAGS) -DENLIGHT_ROOT -c $< -o $@
 $(BUILD)/host/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -c $< -o $@
+	$(call say,HOSTCC,$@)$(CC) $(HOST_CFLAGS) -c $< -o $@
 $(BUILD)/fuzz/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+	$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
 # ---------------------------------------------------------------------------
 # Guest kit and appliances.
@@ -71,14 +80,14 @@ GUEST_LDS := boot/kernel.ld
 $(KIT_LIB): $(KIT_OBJS)
 	@mkdir -p $(@D)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 # Every image gets a disassembly (.dis), a symbol file (.sym) and an ELF32
 # copy (.elf32) that QEMU's -kernel Multiboot1 loader accepts.
 define image_extras
-	$(OBJDUMP) -d -M intel $(1) > $(basename $(1)).dis
-	$(NM) -n $(1) > $(basename $(1)).sym
-	$(OBJCOPY) -I elf64-x86-64 -O elf32-i386 $(1) $(basename $(1)).elf32
+	$(Q)$(OBJDUMP) -d -M intel $(1) > $(basename $(1)).dis
+	$(Q)$(NM) -n $(1) > $(basename $(1)).sym
+	$(Q)$(OBJCOPY) -I elf64-x86-64 -O elf32-i386 $(1) $(basename $(1)).elf32
 endef
 
 define app_rules
@@ -86,7 +95,7 @@ APP_$(1)_OBJS := $$(call guest_obj,$$(APP_$(1)_SRCS))
 $(BUILD)/apps/$(1).elf: $$(KIT_FORCE_OBJS) $$(APP_$(1)_OBJS) $$(KIT_LIB) \
 		$$(APP_$(1)_LIBS) $(GUEST_LDS)
 	@mkdir -p $$(@D)
-	$$(LD) $$(GUEST_LDFLAGS) -T $(GUEST_LDS) -Map $$(basename $$@).map \
+	$$(call say,LD,$$@)$$(LD) $$(GUEST_LDFLAGS) -T $(GUEST_LDS) -Map $$(basename $$@).map \
 		-o $$@ $$(KIT_FORCE_OBJS) $$(APP_$(1)_OBJS) --start-group \
 		$$(KIT_LIB) $$(APP_$(1)_LIBS) $$(GUEST_LIBS) --end-group
 	$$(call image_extras,$$@)
@@ -102,7 +111,7 @@ ROOT_LDS := root/boot/root.ld
 ifneq ($(strip $(ROOT_SRCS)),)
 $(ROOT_IMAGE): $(ROOT_OBJS) $(ROOT_LDS)
 	@mkdir -p $(@D)
-	$(LD) $(GUEST_LDFLAGS) -T $(ROOT_LDS) -Map $(basename $@).map -o $@ \
+	$(call say,LD,$@)$(LD) $(GUEST_LDFLAGS) -T $(ROOT_LDS) -Map $(basename $@).map -o $@ \
 		$(ROOT_OBJS) --start-group $(GUEST_LIBS) --end-group
 	$(call image_extras,$@)
 else
@@ -114,7 +123,7 @@ endif
 define host_prog # kind, name, test-source, extra-srcs
 $(BUILD)/tests/$(1)/$(2): $$(call host_obj,$(3) $(4))
 	@mkdir -p $$(@D)
-	$$(CC) $$(HOST_LDFLAGS) -o $$@ $$^ $$(HOST_LIBS)
+	$$(call say,LINK,$$@)$$(CC) $$(HOST_LDFLAGS) -o $$@ $$^ $$(HOST_LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call host_prog,unit,test_$(t),\
 	tests/unit/test_$(t).c,$(UNIT_$(t)_SRCS))))
@@ -126,7 +135,7 @@ LOOPBACK_BINS := $(patsubst %,$(BUILD)/tests/loopback/test_%,$(LOOPBACK_TESTS))
 define fuzz_prog
 $(BUILD)/tests/fuzz/fuzz_$(1): $$(call fuzz_obj,tests/fuzz/fuzz_$(1).c $$(FUZZ_$(1)_SRCS))
 	@mkdir -p $$(@D)
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$^
+	$$(call say,LINK,$$@)$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$^
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_prog,$(t))))
 FUZZ_BINS := $(patsubst %,$(BUILD)/tests/fuzz/fuzz_%,$(FUZZ_TARGETS))
@@ -134,11 +143,11 @@ FUZZ_BINS := $(patsubst %,$(BUILD)/tests/fuzz/fuzz_%,$(FUZZ_TARGETS))
 define bench_prog
 $(BUILD)/bench/$(1): $$(patsubst %,$(BUILD)/bench-obj/%.o,$$(BENCH_$(1)_SRCS))
 	@mkdir -p $$(@D)
-	$$(CC) -o $$@ $$^ -lpthread
+	$$(call say,LINK,$$@)$$(CC) -o $$@ $$^ -lpthread
 endef
 $(BUILD)/bench-obj/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) -O2 -g -I. -D_DEFAULT_SOURCE -DENLIGHT_HOST -MMD -MP \
+	$(call say,CC,$@)$(CC) $(WARN) -O2 -g -I. -D_DEFAULT_SOURCE -DENLIGHT_HOST -MMD -MP \
 		-c $< -o $@
 $(foreach t,$(BENCH_PROGS),$(eval $(call bench_prog,$(t))))
 BENCH_BINS := $(patsubst %,$(BUILD)/bench/%,$(BENCH_PROGS))

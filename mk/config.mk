@@ -33,7 +33,8 @@ TARGET_FLAGS := -O2 -g -ffreestanding -fno-stack-protector -mno-red-zone \
         -fno-strict-aliasing -fno-common
 
 GUEST_CFLAGS := $(WARN) $(TARGET_FLAGS) -I. -I$(MBINC) \
-        -isystem $(NEWLIB)/include -D_POSIX_C_SOURCE=200809L -MMD -MP
+        -isystem $(NEWLIB)/include -D_POSIX_C_SOURCE=200809L \
+        -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L -MMD -MP
 ROOT_CFLAGS  := $(GUEST_CFLAGS) -DENLIGHT_ROOT
 GUEST_ASFLAGS := -I. -I$(MBINC) -D__ASSEMBLY__ -DASM_FILE -MMD -MP
 

@@ -1,0 +1,2 @@
+APPS += fault
+APP_fault_SRCS := apps/fault/main.c

@@ -1,0 +1,2 @@
+APPS += hello
+APP_hello_SRCS := apps/hello/main.c
