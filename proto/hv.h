@@ -62,11 +62,28 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define HV_PRIV_CPU_MANAGEMENT (1u << 12)
 #define HV_PRIV_EXTENDED_HYPERCALLS (1u << 20)
 #define HV_PRIV_ISOLATION (1u << 22)
-/* 0x40000003 EDX: miscellaneous features. */
-#define HV_FEATURE_GUEST_CRASH_MSRS (1u << 10)
+/* 0x40000003 ECX: bits 0..3 deepest power state the guest may request. */
+#define HV_FEATURE_MAX_CSTATE(ecx) ((ecx)&0xFu)
+/* 0x40000003 EDX: miscellaneous features (HV_X64_HYPERVISOR_FEATURES). */
+#define HV_FEATURE_MWAIT (1u << 0)
+#define HV_FEATURE_GUEST_DEBUGGING (1u << 1)
+#define HV_FEATURE_PERF_MONITOR (1u << 2)
+#define HV_FEATURE_CPU_DYNAMIC_PARTITIONING (1u << 3)
+#define HV_FEATURE_XMM_HYPERCALL_INPUT (1u << 4)
 #define HV_FEATURE_GUEST_IDLE_STATE (1u << 5)
+#define HV_FEATURE_HYPERVISOR_SLEEP_STATE (1u << 6)
+#define HV_FEATURE_NUMA_DISTANCE_QUERY (1u << 7)
 #define HV_FEATURE_FREQUENCY_MSRS (1u << 8)
+#define HV_FEATURE_SYNTHETIC_MCE (1u << 9)
+#define HV_FEATURE_GUEST_CRASH_MSRS (1u << 10)
+#define HV_FEATURE_DEBUG_MSRS (1u << 11)
+#define HV_FEATURE_DISABLE_HYPERVISOR (1u << 13)
+#define HV_FEATURE_EXT_GVA_RANGES_FLUSH (1u << 14)
+#define HV_FEATURE_XMM_HYPERCALL_OUTPUT (1u << 15)
+#define HV_FEATURE_SINT_POLLING (1u << 17)
+#define HV_FEATURE_HYPERCALL_MSR_LOCK (1u << 18)
 #define HV_FEATURE_STIMER_DIRECT (1u << 19)
+#define HV_FEATURE_WATCHDOG_TIMER (1u << 22)
 /* 0x40000004 EAX: recommendations. */
 #define HV_HINT_HYPERCALL_SWITCH (1u << 0)
 #define HV_HINT_LOCAL_TLB_FLUSH (1u << 1)
@@ -74,7 +91,26 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define HV_HINT_MSR_APIC_ACCESS (1u << 3)
 #define HV_HINT_MSR_RESET (1u << 4)
 #define HV_HINT_RELAXED_TIMING (1u << 5)
+#define HV_HINT_X2APIC_MSRS (1u << 8)
 #define HV_HINT_DEPRECATE_AUTO_EOI (1u << 9)
+#define HV_HINT_SYNTHETIC_CLUSTER_IPI (1u << 10)
+#define HV_HINT_EX_PROCESSOR_MASKS (1u << 11)
+#define HV_HINT_NESTED (1u << 12)
+/* 0x40000004 EBX: spinlock retries before notifying, 0xFFFFFFFF = never. */
+#define HV_HINT_SPIN_NEVER 0xFFFFFFFFu
+/* 0x40000004 ECX: bits 0..6 implemented guest physical address bits. */
+#define HV_HINT_PA_BITS(ecx) ((ecx)&0x7Fu)
+
+/*
+ * Plausible range of the 0x40000000 EAX max leaf for an HV#1 hypervisor:
+ * "Requirements for Implementing the Microsoft Hypervisor Interface" makes
+ * leaves up to 0x40000005 mandatory.
+ */
+#define HV_CPUID_MAX_LEAF_MIN 0x40000005u
+#define HV_CPUID_MAX_LEAF_MAX 0x4000FFFFu
+/* 0x40000002 EDX: service branch in 24..31, service number in 0..23. */
+#define HV_VERSION_SERVICE_BRANCH(edx) ((edx) >> 24)
+#define HV_VERSION_SERVICE_NUMBER(edx) ((edx)&0xFFFFFFu)
 
 /* TLFS appendix: synthetic MSRs. */
 #define HV_MSR_GUEST_OS_ID 0x40000000u
@@ -110,12 +146,17 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define HV_STIMER_COUNT 4u
 #define HV_CRASH_PARAMS 5u
 
-/* HV_X64_MSR_HYPERCALL fields. */
+/* HV_X64_MSR_HYPERCALL fields; bits 2..11 reserved, preserve on write. */
 #define HV_HYPERCALL_ENABLE (1ull << 0)
 #define HV_HYPERCALL_LOCKED (1ull << 1)
-/* Reference TSC, SIMP, SIEFP, VP assist: enable bit 0, GPA page in 12..63. */
+/*
+ * Reference TSC, SIMP, SIEFP, VP assist: enable bit 0, GPA page in 12..63,
+ * bits 1..11 reserved (preserve them on write).
+ */
 #define HV_MSR_PAGE_ENABLE (1ull << 0)
 #define HV_MSR_PAGE_PFN(v) ((v) >> 12)
+#define HV_MSR_PAGE_RSVD_MASK 0xFFEull
+#define HV_MSR_PAGE_GPA_MASK (~0xFFFull)
 /* SCONTROL */
 #define HV_SCONTROL_ENABLE (1ull << 0)
 /* HV_SYNIC_SINT: vector 0..7, masked 16, auto-EOI 17, polling 18. */
@@ -123,6 +164,10 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define HV_SINT_MASKED (1ull << 16)
 #define HV_SINT_AUTO_EOI (1ull << 17)
 #define HV_SINT_POLLING (1ull << 18)
+/* Every SINT field above; the other bits are reserved (preserve them). */
+#define HV_SINT_FIELDS_MASK                                                    \
+    (0xFFull | HV_SINT_MASKED | HV_SINT_AUTO_EOI | HV_SINT_POLLING)
+#define HV_SINT_VECTOR_MIN 16u /* lower vectors are refused */
 /* HV_X64_MSR_STIMER_CONFIG fields. */
 #define HV_STIMER_ENABLE (1ull << 0)
 #define HV_STIMER_PERIODIC (1ull << 1)
@@ -131,9 +176,22 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define HV_STIMER_APIC_VECTOR(v) (((v) >> 4) & 0xFF) /* direct mode */
 #define HV_STIMER_DIRECT (1ull << 12)
 #define HV_STIMER_SINT(v) (((v) >> 16) & 0xF) /* message mode */
-/* HV_X64_MSR_CRASH_CTL */
+/* Builders for the two fields above. */
+#define HV_STIMER_CONFIG_VECTOR(vec) ((uint64_t)((vec)&0xFF) << 4)
+#define HV_STIMER_CONFIG_SINT(sint) ((uint64_t)((sint)&0xF) << 16)
+/*
+ * HV_X64_MSR_STIMERn_COUNT: in one-shot mode, the absolute expiration time
+ * in reference time (100 ns units); writing 0 stops the timer, writing a
+ * non-zero value with AUTO_ENABLE in the config sets ENABLE.
+ */
+/*
+ * HV_X64_MSR_CRASH_CTL (HV_CRASH_CTL_REG_CONTENTS).  Read: the capabilities
+ * the hypervisor supports.  Write NOTIFY: log P0..P4 and record the crash;
+ * with CRASH_MESSAGE, P3 is the GPA of a message and P4 its length in bytes.
+ */
 #define HV_CRASH_CTL_NOTIFY (1ull << 63)
 #define HV_CRASH_CTL_CRASH_MESSAGE (1ull << 62)
+#define HV_CRASH_CTL_NO_CRASH_DUMP (1ull << 61)
 
 /*
  * Guest OS identity, open-source encoding (TLFS 2.6): bit 63 set, OS type in
@@ -159,6 +217,9 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define HV_HC_RSVD_MASK                                                        \
     (~(HV_HC_CODE_MASK | HV_HC_FAST | HV_HC_VARHEAD_MASK | HV_HC_NESTED |      \
        HV_HC_REP_COUNT_MASK | HV_HC_REP_START_MASK))
+/* Limits of the input value's fields. */
+#define HV_HC_VARHEAD_MAX 0x3FFu /* in 8 bytes */
+#define HV_HC_REP_MAX 0xFFFu
 /* TLFS 3.8: hypercall result value (RAX). */
 #define HV_HC_RESULT_STATUS(r) ((uint16_t)((r)&0xFFFF))
 #define HV_HC_RESULT_REPS(r) ((uint32_t)(((r) >> 32) & 0xFFF))
@@ -186,6 +247,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define HV_STATUS_INSUFFICIENT_MEMORY 0x000Bu
 #define HV_STATUS_INVALID_PARTITION_ID 0x000Du
 #define HV_STATUS_INVALID_VP_INDEX 0x000Eu
+#define HV_STATUS_NOT_FOUND 0x0010u
 #define HV_STATUS_INVALID_PORT_ID 0x0011u
 #define HV_STATUS_INVALID_CONNECTION_ID 0x0012u
 #define HV_STATUS_INSUFFICIENT_BUFFERS 0x0013u
@@ -201,7 +263,13 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 #define HV_STATUS_NO_RESOURCES 0x001Du
 #define HV_STATUS_FEATURE_UNAVAILABLE 0x001Eu
 #define HV_STATUS_PARTIAL_PACKET 0x001Fu
+#define HV_STATUS_PROCESSOR_FEATURE_NOT_SUPPORTED 0x0020u
+#define HV_STATUS_INSUFFICIENT_BUFFER 0x0033u
+#define HV_STATUS_INVALID_LP_INDEX 0x0041u
+#define HV_STATUS_INVALID_REGISTER_VALUE 0x0050u
+#define HV_STATUS_OPERATION_FAILED 0x0071u
 #define HV_STATUS_TIMEOUT 0x0078u
+#define HV_STATUS_CALL_PENDING 0x0079u
 
 /* TLFS 11.10.3: message types (HV_MESSAGE_TYPE). */
 #define HV_MESSAGE_TYPE_NONE 0x00000000u

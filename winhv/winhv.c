@@ -1,0 +1,206 @@
+/*
+ * WinHv bring-up and the hypercall wrappers (guest only).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "boot/kernel.h"
+#include "common/x86/cpu.h"
+#include "winhv/winhv_internal.h"
+
+struct winhv_state winhv_state;
+
+const struct winhv_info *winhv_info(void)
+{
+    return winhv_state.detected ? &winhv_state.info : NULL;
+}
+
+static bool has_priv(uint32_t bit)
+{
+    return (winhv_state.info.priv_lo & bit) != 0;
+}
+
+/* Pages WinHv needs, allocated before any MSR is touched so a shortage
+ * leaves the partition as it was. */
+struct page_need {
+    void **slot;
+    bool wanted;
+};
+
+static int alloc_pages(struct page_need *need, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!need[i].wanted)
+            continue;
+        *need[i].slot = page_alloc(1);
+        if (*need[i].slot)
+            continue;
+        while (i-- > 0) {
+            if (need[i].wanted) {
+                page_free(*need[i].slot, 1);
+                *need[i].slot = NULL;
+            }
+        }
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static int enable_hypercalls(void)
+{
+    /* The guest OS id must be non-zero before the hypercall page can be
+     * enabled (TLFS "Establishing the hypercall interface"). */
+    winhv_hw_wrmsr(HV_MSR_GUEST_OS_ID, WINHV_GUEST_OS_ID);
+
+    uint64_t v = winhv_hw_rdmsr(HV_MSR_HYPERCALL);
+    v &= HV_MSR_PAGE_RSVD_MASK & ~HV_HYPERCALL_LOCKED;
+    v |= virt_to_phys(winhv_state.hypercall_page) | HV_HYPERCALL_ENABLE;
+    winhv_hw_wrmsr(HV_MSR_HYPERCALL, v);
+    if (!(winhv_hw_rdmsr(HV_MSR_HYPERCALL) & HV_HYPERCALL_ENABLE)) {
+        kprintf("winhv: the hypervisor did not enable the hypercall page\n");
+        winhv_hw_wrmsr(HV_MSR_GUEST_OS_ID, 0);
+        return -EIO;
+    }
+    return 0;
+}
+
+int winhv_init(void)
+{
+    struct winhv_state *s = &winhv_state;
+    int rc;
+
+    if (s->ready)
+        return -EALREADY;
+    rc = winhv_detect(winhv_hw_cpuid, NULL, &s->info);
+    if (rc) {
+        if (s->info.vendor[0])
+            kprintf("winhv: hypervisor \"%s\" does not offer the Hyper-V "
+                    "interface (Hv#1)\n",
+                    s->info.vendor);
+        else
+            kprintf("winhv: no hypervisor present\n");
+        return rc;
+    }
+    s->detected = true;
+    if (!has_priv(HV_PRIV_HYPERCALL)) {
+        kprintf("winhv: hypercall MSRs not granted to this partition\n");
+        return -ENOTSUP;
+    }
+
+    bool synic = has_priv(HV_PRIV_SYNIC);
+    bool tsc =
+        has_priv(HV_PRIV_TIME_REF_COUNT) && has_priv(HV_PRIV_REFERENCE_TSC);
+    bool crash_msg = false;
+    if (s->info.features & HV_FEATURE_GUEST_CRASH_MSRS)
+        crash_msg = (winhv_hw_rdmsr(HV_MSR_CRASH_CTL) &
+                     HV_CRASH_CTL_CRASH_MESSAGE) != 0;
+    struct page_need need[] = {
+        {&s->hypercall_page, true},      {&s->input_page, true},
+        {&s->output_page, true},         {(void **)&s->simp, synic},
+        {(void **)&s->siefp, synic},     {(void **)&s->tsc_page, tsc},
+        {&s->crash_msg_page, crash_msg},
+    };
+    rc = alloc_pages(need, sizeof(need) / sizeof(need[0]));
+    if (rc) {
+        kprintf("winhv: out of pages\n");
+        return rc;
+    }
+
+    rc = enable_hypercalls();
+    if (rc)
+        return rc;
+    s->ready = true;
+    if (synic) {
+        rc = winhv_synic_enable();
+        if (rc)
+            return rc;
+    }
+    rc = winhv_clock_enable();
+    if (rc)
+        return rc;
+    winhv_crash_enable();
+    return 0;
+}
+
+static uint64_t raw_call(uint64_t input, uint64_t in_gpa, uint64_t out_gpa,
+                         void *ctx)
+{
+    return winhv_hw_hypercall(input, in_gpa, out_gpa, ctx);
+}
+
+int winhv_call(uint16_t code, const void *in, size_t in_len,
+               unsigned varhead_bytes, unsigned rep_count, void *out,
+               size_t out_len, unsigned *reps_done)
+{
+    struct winhv_state *s = &winhv_state;
+    unsigned done = 0;
+    uint64_t input;
+    int rc;
+
+    if (reps_done)
+        *reps_done = 0;
+    if (!s->ready)
+        return -ENODEV;
+    if (in_len > HV_PAGE_SIZE || out_len > HV_PAGE_SIZE || (in_len && !in) ||
+        (out_len && !out) || varhead_bytes > in_len)
+        return -EINVAL;
+    rc = winhv_hc_encode(code, 0, varhead_bytes, rep_count, 0, &input);
+    if (rc)
+        return rc;
+
+    /* One set of pages per CPU: an interrupt handler posting a message
+     * must not overwrite them while a call is being set up or issued. */
+    uint64_t flags = irq_save();
+    if (in_len)
+        memcpy(s->input_page, in, in_len);
+    rc = winhv_hc_run(input, virt_to_phys(s->input_page),
+                      out_len ? virt_to_phys(s->output_page) : 0, raw_call,
+                      s->hypercall_page, &done);
+    if (out_len)
+        memcpy(out, s->output_page, out_len);
+    irq_restore(flags);
+
+    if (reps_done)
+        *reps_done = done;
+    return rc;
+}
+
+int winhv_call_fast(uint16_t code, uint64_t in0, uint64_t in1)
+{
+    uint64_t input;
+    int rc;
+
+    if (!winhv_state.ready)
+        return -ENODEV;
+    rc = winhv_hc_encode(code, WINHV_HC_FAST, 0, 0, 0, &input);
+    if (rc)
+        return rc;
+    uint64_t result =
+        winhv_hw_hypercall(input, in0, in1, winhv_state.hypercall_page);
+    return winhv_status_to_errno(HV_HC_RESULT_STATUS(result));
+}
+
+int winhv_post_message(uint32_t conn_id, uint32_t type, const void *payload,
+                       size_t len)
+{
+    struct hv_input_post_message m;
+
+    if (len > HV_MESSAGE_PAYLOAD_BYTES || type == HV_MESSAGE_TYPE_NONE ||
+        (type & 0x80000000u) || (len && !payload))
+        return -EINVAL;
+    /* Zeroed whole: the unused payload tail must not carry stack bytes to
+     * the host. */
+    memset(&m, 0, sizeof(m));
+    m.connection_id = conn_id;
+    m.message_type = type;
+    m.payload_size = (uint32_t)len;
+    if (len)
+        memcpy(m.payload, payload, len);
+    return winhv_call(HVCALL_POST_MESSAGE, &m, sizeof(m), 0, 0, NULL, 0, NULL);
+}
+
+int winhv_signal_event(uint32_t conn_id, uint16_t flag)
+{
+    return winhv_call_fast(HVCALL_SIGNAL_EVENT,
+                           (uint64_t)conn_id | (uint64_t)flag << 32, 0);
+}
