@@ -65,7 +65,7 @@ $(BUILD)/root/%.S.o: %.S | $(DEPS_STAMP)
 	$(call say,AS,$@)$(CC) $(GUEST_ASFLAGS) -DENLIGHT_ROOT -c $< -o $@
 $(BUILD)/host/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(call say,HOSTCC,$@)$(CC) $(HOST_CFLAGS) -c $< -o $@
+	$(call say,HOSTCC,$@)$(CC) $(HOST_CFLAGS) $(CFLAGS_$(<)) -c $< -o $@
 $(BUILD)/fuzz/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@

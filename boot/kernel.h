@@ -129,6 +129,12 @@ struct boot_module {
 size_t boot_module_count(void);
 const struct boot_module *boot_module_get(size_t i);
 
+/*
+ * Entry i of the loader's memory map: 0 and the region, or -ENOENT past the
+ * end.  type: 1 available, 2 reserved, 3 ACPI, 4 NVS, 5 bad (Multiboot).
+ */
+int boot_memory_map(size_t i, uint64_t *base, uint64_t *len, uint32_t *type);
+
 /* Name of the loader (GRUB, QEMU, the Enlight root), or "" if not given. */
 const char *boot_loader_name(void);
 

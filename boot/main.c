@@ -7,6 +7,7 @@
 #include "common/x86/trap.h"
 #include "common/x86/uart.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define MAX_ARGS 32
@@ -42,6 +43,16 @@ size_t boot_module_count(void)
 const struct boot_module *boot_module_get(size_t i)
 {
     return i < bi.nmods ? &mods[i] : NULL;
+}
+
+int boot_memory_map(size_t i, uint64_t *base, uint64_t *len, uint32_t *type)
+{
+    if (i >= bi.nmmap)
+        return -ENOENT;
+    *base = bi.mmap[i].base;
+    *len = bi.mmap[i].len;
+    *type = bi.mmap[i].type;
+    return 0;
 }
 
 const char *boot_arg(const char *key)

@@ -41,6 +41,15 @@ int app_main(int argc, char **argv)
     printf("command line: \"%s\"\n", boot_cmdline());
     for (int i = 1; i < argc; i++)
         printf("  argv[%d] = \"%s\"\n", i, argv[i]);
+    static const char *const types[] = {"?",    "available", "reserved",
+                                        "ACPI", "NVS",       "bad"};
+    uint64_t base, len;
+    uint32_t type;
+    printf("memory map:\n");
+    for (size_t i = 0; boot_memory_map(i, &base, &len, &type) == 0; i++)
+        printf("  %016llx-%016llx %s\n", (unsigned long long)base,
+               (unsigned long long)(base + len - 1),
+               type < 6 ? types[type] : "?");
     printf("memory: %zu KiB free of %zu KiB\n", page_free_count() * 4,
            page_total_count() * 4);
     say_hypervisor();

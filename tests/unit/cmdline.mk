@@ -1,0 +1,2 @@
+UNIT_TESTS += cmdline
+UNIT_cmdline_SRCS := common/cmdline.c

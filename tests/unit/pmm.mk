@@ -1,0 +1,2 @@
+UNIT_TESTS += pmm
+UNIT_pmm_SRCS := common/pmm.c
