@@ -1,0 +1,2 @@
+APPS += hvinfo
+APP_hvinfo_SRCS := apps/hvinfo/main.c
