@@ -75,7 +75,12 @@ static unsigned sint_service(unsigned sint)
 
 static void sint_isr(struct trap_frame *tf, void *ctx)
 {
-    sint_service((unsigned)(uintptr_t)ctx);
+    unsigned sint = (unsigned)(uintptr_t)ctx;
+
+    /* Deferred: the wake-up from HLT is all the owner needs; what arrived
+     * stays in the slots for its poll. */
+    if (!winhv_state.sints[sint].deferred)
+        sint_service(sint);
 }
 
 /* Unmasks the SINT on its vector while any handler is set, masks it when
@@ -197,4 +202,23 @@ int winhv_sint_poll(unsigned sint)
     unsigned n = sint_service(sint);
     irq_restore(flags);
     return (int)n;
+}
+
+int winhv_sint_set_deferred(unsigned sint, bool deferred)
+{
+    int rc = sint_check(sint);
+
+    if (rc)
+        return rc;
+    if (sint_reserved(sint))
+        return -EINVAL;
+    winhv_state.sints[sint].deferred = deferred;
+    return 0;
+}
+
+uint64_t *winhv_sint_event_flags(unsigned sint)
+{
+    if (sint_check(sint))
+        return NULL;
+    return (uint64_t *)(void *)winhv_state.siefp->sint_flags[sint];
 }

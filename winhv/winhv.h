@@ -224,12 +224,32 @@ int winhv_sint_set_event_handler(unsigned sint, unsigned nflags,
                                  winhv_event_fn fn, void *ctx);
 
 /*
- * Does what the SINT's interrupt does (events, then messages), for callers
- * that poll with interrupts disabled.  Returns the number of events and
- * messages handled (>= 0); -EINVAL when sint >= 16; -ENODEV when the SynIC
- * is not available.
+ * Runs the SINT's handlers (events, then messages) in the caller's context,
+ * as its interrupt does in immediate mode; the handlers run with interrupts
+ * disabled.  Returns the number of events and messages handled (>= 0);
+ * -EINVAL when sint >= 16; -ENODEV when the SynIC is not available.
  */
 int winhv_sint_poll(unsigned sint);
+
+/*
+ * Deferred delivery (deferred = true): the SINT's interrupt only wakes the
+ * CPU; messages and event flags stay in their SIMP/SIEFP slots until the
+ * owner calls winhv_sint_poll() from thread context.  To sleep without
+ * losing a wake-up: disable interrupts, poll, and only if it returned 0
+ * call idle_until() (its STI;HLT takes the pending interrupt).  Immediate
+ * delivery (the default) runs the handlers in the interrupt handler.
+ * Returns 0; -EINVAL when sint >= 16 or is WINHV_SINT_TIMER while WinHv
+ * uses it; -ENODEV when the SynIC is not available.
+ */
+int winhv_sint_set_deferred(unsigned sint, bool deferred);
+
+/*
+ * The SINT's event flag area in the SIEFP page (HV_EVENT_FLAGS_BYTES bytes,
+ * 8-byte aligned, bit n = flag n; the hypervisor sets bits, the guest
+ * clears them atomically), for owners that scan it themselves instead of
+ * setting an event handler.  NULL when sint >= 16 or there is no SynIC.
+ */
+uint64_t *winhv_sint_event_flags(unsigned sint);
 
 /* --- clock and timer ----------------------------------------------------- */
 

@@ -115,6 +115,7 @@ struct winhv_sint_slot {
     winhv_event_fn event_fn;
     void *event_ctx;
     unsigned nflags;
+    bool deferred; /* handlers run from winhv_sint_poll() only */
 };
 
 struct winhv_state {
