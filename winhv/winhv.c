@@ -53,6 +53,22 @@ static int enable_hypercalls(void)
     winhv_hw_wrmsr(HV_MSR_GUEST_OS_ID, WINHV_GUEST_OS_ID);
 
     uint64_t v = winhv_hw_rdmsr(HV_MSR_HYPERCALL);
+    if ((v & HV_HYPERCALL_ENABLE) && (v & HV_HYPERCALL_LOCKED)) {
+        /* Someone before us enabled and locked it: it cannot move, so use
+         * it where it is if our identity map covers it. */
+        uint64_t gpa = v & HV_MSR_PAGE_GPA_MASK;
+        if (gpa >= (4ull << 30)) {
+            kprintf("winhv: locked hypercall page at %#llx is not mapped\n",
+                    (unsigned long long)gpa);
+            return -EIO;
+        }
+        page_free(winhv_state.hypercall_page, 1);
+        winhv_state.hypercall_page = phys_to_virt(gpa);
+        return 0;
+    }
+    /* Enabled but not locked (firmware, a previous kernel): move it onto
+     * our page, whose RAM nobody else will use; the overlay would hide
+     * whatever the allocator later hands out at the old address. */
     v &= HV_MSR_PAGE_RSVD_MASK & ~HV_HYPERCALL_LOCKED;
     v |= virt_to_phys(winhv_state.hypercall_page) | HV_HYPERCALL_ENABLE;
     winhv_hw_wrmsr(HV_MSR_HYPERCALL, v);

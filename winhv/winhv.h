@@ -189,7 +189,8 @@ int winhv_signal_event(uint32_t conn_id, uint16_t flag);
 /* --- SynIC --------------------------------------------------------------- */
 
 #define WINHV_SINT_VMBUS 2u /* VMBus channel messages and events */
-#define WINHV_SINT_TIMER 3u /* stimer0 expiry messages (message mode) */
+/* stimer0 expiry messages in message mode; the TLFS forbids SINT 0 there. */
+#define WINHV_SINT_TIMER 3u
 
 /*
  * Called in interrupt context with a private copy of a message that arrived
