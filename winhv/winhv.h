@@ -252,6 +252,30 @@ int winhv_sint_set_deferred(unsigned sint, bool deferred);
  */
 uint64_t *winhv_sint_event_flags(unsigned sint);
 
+/* --- VMBus platform seam (winhv/vmbus_glue.c) --------------------------- */
+
+struct vmbus;
+struct vmbus_platform;
+
+/*
+ * WinHv's implementation of the VMBus client's platform (vmbus/platform.h):
+ * page_alloc() pages, identity GPAs, winhv_post_message() (-EAGAIN when the
+ * host's queue is full, -EINVAL for an unknown connection or bad size,
+ * -EIO otherwise), winhv_signal_event(), clock_now_ns(), and a wait() that
+ * sleeps in idle_until() unless SINT 2 has something, then hands SINT 2
+ * events and messages to the client.  Use after winhv_init(); pass it to
+ * vmbus_create(), then winhv_vmbus_attach() before vmbus_connect().
+ */
+const struct vmbus_platform *winhv_vmbus_platform(void);
+
+/*
+ * Routes SINT 2 to vb: deferred delivery, messages and events handed over
+ * from the platform's wait() in thread context.
+ * Returns 0; -ENODEV when the SynIC is not available; -ENOSPC when no
+ * vector is free.
+ */
+int winhv_vmbus_attach(struct vmbus *vb);
+
 /* --- clock and timer ----------------------------------------------------- */
 
 /*
