@@ -10,7 +10,7 @@
 
 struct winhv_state winhv_state;
 
-const struct winhv_info *winhv_info(void)
+const struct winhv_info *winhv_get_info(void)
 {
     return winhv_state.detected ? &winhv_state.info : NULL;
 }
@@ -20,28 +20,37 @@ static bool has_priv(uint32_t bit)
     return (winhv_state.info.priv_lo & bit) != 0;
 }
 
-/* Pages WinHv needs, allocated before any MSR is touched so a shortage
- * leaves the partition as it was. */
-struct page_need {
-    void **slot;
-    bool wanted;
+/* Pages WinHv may need, allocated before any MSR is touched so that a
+ * shortage leaves the partition as it was. */
+enum {
+    PG_HYPERCALL,
+    PG_INPUT,
+    PG_OUTPUT,
+    PG_SIMP,
+    PG_SIEFP,
+    PG_TSC,
+    PG_CRASH_MSG,
+    PG_COUNT
 };
 
-static int alloc_pages(struct page_need *need, size_t n)
+static void free_pages(void *pg[PG_COUNT])
 {
-    for (size_t i = 0; i < n; i++) {
-        if (!need[i].wanted)
-            continue;
-        *need[i].slot = page_alloc(1);
-        if (*need[i].slot)
-            continue;
-        while (i-- > 0) {
-            if (need[i].wanted) {
-                page_free(*need[i].slot, 1);
-                *need[i].slot = NULL;
-            }
+    for (unsigned i = 0; i < PG_COUNT; i++) {
+        if (pg[i])
+            page_free(pg[i], 1);
+        pg[i] = NULL;
+    }
+}
+
+static int alloc_pages(void *pg[PG_COUNT], const bool want[PG_COUNT])
+{
+    for (unsigned i = 0; i < PG_COUNT; i++)
+        pg[i] = NULL;
+    for (unsigned i = 0; i < PG_COUNT; i++) {
+        if (want[i] && !(pg[i] = page_alloc(1))) {
+            free_pages(pg);
+            return -ENOMEM;
         }
-        return -ENOMEM;
     }
     return 0;
 }
@@ -110,21 +119,35 @@ int winhv_init(void)
     if (s->info.features & HV_FEATURE_GUEST_CRASH_MSRS)
         crash_msg = (winhv_hw_rdmsr(HV_MSR_CRASH_CTL) &
                      HV_CRASH_CTL_CRASH_MESSAGE) != 0;
-    struct page_need need[] = {
-        {&s->hypercall_page, true},      {&s->input_page, true},
-        {&s->output_page, true},         {(void **)&s->simp, synic},
-        {(void **)&s->siefp, synic},     {(void **)&s->tsc_page, tsc},
-        {&s->crash_msg_page, crash_msg},
+    const bool want[PG_COUNT] = {
+        [PG_HYPERCALL] = true,      [PG_INPUT] = true,  [PG_OUTPUT] = true,
+        [PG_SIMP] = synic,          [PG_SIEFP] = synic, [PG_TSC] = tsc,
+        [PG_CRASH_MSG] = crash_msg,
     };
-    rc = alloc_pages(need, sizeof(need) / sizeof(need[0]));
+    void *pg[PG_COUNT];
+    rc = alloc_pages(pg, want);
     if (rc) {
         kprintf("winhv: out of pages\n");
         return rc;
     }
+    s->hypercall_page = pg[PG_HYPERCALL];
+    s->input_page = pg[PG_INPUT];
+    s->output_page = pg[PG_OUTPUT];
+    s->simp = pg[PG_SIMP];
+    s->siefp = pg[PG_SIEFP];
+    s->tsc_page = pg[PG_TSC];
+    s->crash_msg_page = pg[PG_CRASH_MSG];
 
     rc = enable_hypercalls();
-    if (rc)
+    if (rc) {
+        free_pages(pg); /* every failure comes before the page swap */
+        s->hypercall_page = s->input_page = s->output_page = NULL;
+        s->simp = NULL;
+        s->siefp = NULL;
+        s->tsc_page = NULL;
+        s->crash_msg_page = NULL;
         return rc;
+    }
     s->ready = true;
     if (synic) {
         rc = winhv_synic_enable();

@@ -70,7 +70,7 @@ struct winhv_info {
 int winhv_detect(winhv_cpuid_fn fn, void *ctx, struct winhv_info *out);
 
 /* The description winhv_init() detected, or NULL before/after a failure. */
-const struct winhv_info *winhv_info(void);
+const struct winhv_info *winhv_get_info(void);
 
 /*
  * Prints one line per fact (vendor, interface, version, privileges,
