@@ -251,6 +251,10 @@ int vmbus_chan_open(struct vmbus_channel *ch, uint32_t send_bytes,
         return rc;
     }
     ch->state = CHAN_OPEN;
+    /* Packets the host sent before our open completed raised no event we
+     * could act on; look once. */
+    if (ch->cb && !ring_empty(&ch->in))
+        ch->cb(ch, ch->cb_ctx);
     return 0;
 }
 

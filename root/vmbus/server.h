@@ -1,0 +1,154 @@
+/*
+ * Root VMBus server: version negotiation (0.13 to 5.3) on connection ids 1
+ * and 4, offers from a device table, GPADL assembly with limits, channel
+ * open/close, rescind and hot add, host-to-guest interrupts via event flags
+ * and the SINT with coalescing.
+ *
+ * Entry points (called by the root's hypervisor core):
+ *   vmbus_server_on_post_message()  guest HvCallPostMessage
+ *   vmbus_server_on_signal_event()  guest HvCallSignalEvent
+ *   vmbus_server_on_eom()           guest wrote EOM (a SIMP slot freed)
+ *   vmbus_server_poll()             retry queued work; call from the loop
+ *   vmbus_server_reset()            partition reset
+ *
+ * VSPs register a struct vmbus_server_device and drive their channel with
+ * vmbus_server_chan_*.  Every guest value is validated; a bad message is
+ * dropped (or answered with a failure status where the guest would
+ * otherwise wait forever) with a logged reason, never a crash.
+ */
+#ifndef ROOT_VMBUS_SERVER_H
+#define ROOT_VMBUS_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/gpadl.h"
+#include "common/ring.h"
+#include "proto/vmbus.h"
+#include "root/vmbus/platform.h"
+
+struct vmbus_server;
+struct vmbus_server_channel;
+
+struct vmbus_server_config {
+    uint32_t max_version;     /* highest accepted, 0 = 5.3 */
+    uint32_t msg_conn_id;     /* told to >= 5.0 guests, 0 = 4 */
+    uint32_t max_gpadl_pages; /* per GPADL, 0 = GPADL_MAX_PFNS */
+    uint32_t max_gpadls;      /* outstanding per connection, 0 = 256 */
+    uint32_t queue_len;       /* queued host->guest messages, 0 = 256 */
+};
+
+/* Signal connection ids: base + relid (never 1..4). */
+#define VMBUS_SERVER_CONN_BASE 0x2000u
+
+struct vmbus_server_device_ops {
+    /* Guest opened the channel; return 0 to accept or an NTSTATUS value
+     * for the OpenResult.  user_data is the open message's 120 bytes. */
+    uint32_t (*open)(struct vmbus_server_channel *ch, void *ctx,
+                     const uint8_t *user_data);
+    /* Runs after the OpenResult is queued; may send packets. Optional. */
+    void (*opened)(struct vmbus_server_channel *ch, void *ctx);
+    /* Channel closed (guest close, rescind, unload or reset). */
+    void (*close)(struct vmbus_server_channel *ch, void *ctx);
+    /* Guest signalled: drain the inbound ring, retry blocked sends. */
+    void (*packet)(struct vmbus_server_channel *ch, void *ctx);
+};
+
+struct vmbus_server_device {
+    const char *name;
+    struct vmbus_guid class_id;
+    struct vmbus_guid instance_id;
+    uint16_t mmio_megabytes;
+    uint16_t offer_flags; /* VMBUS_OFFER_FLAG_* */
+    uint8_t user_defined[VMBUS_OFFER_USER_DEFINED_BYTES];
+    const struct vmbus_server_device_ops *ops;
+    void *ctx;
+};
+
+/* NULL on bad config or no memory.  plat and cfg are copied. */
+struct vmbus_server *
+vmbus_server_create(const struct vmbus_server_platform *plat,
+                    const struct vmbus_server_config *cfg);
+void vmbus_server_destroy(struct vmbus_server *srv);
+
+/*
+ * Adds a device (copied) and, if the guest already asked for offers,
+ * offers it at once (hot add).  *out (may be NULL) gets its channel.
+ * Returns 0, -ENOSPC (no relid left), -ENOMEM, -EINVAL.
+ */
+int vmbus_server_add_device(struct vmbus_server *srv,
+                            const struct vmbus_server_device *dev,
+                            struct vmbus_server_channel **out);
+/*
+ * Rescinds a channel: closes it on the host side and tells the guest; the
+ * relid is reused after the guest's RelIdReleased.  The channel pointer is
+ * invalid after this call.  Returns 0 or -EINVAL (already rescinded).
+ */
+int vmbus_server_rescind(struct vmbus_server *srv,
+                         struct vmbus_server_channel *ch);
+
+/* Entry points; the first two return an HV_STATUS for the hypercall. */
+uint32_t vmbus_server_on_post_message(struct vmbus_server *srv,
+                                      uint32_t conn_id, uint32_t msg_type,
+                                      const void *payload, uint32_t len);
+uint32_t vmbus_server_on_signal_event(struct vmbus_server *srv,
+                                      uint32_t conn_id, uint16_t flag);
+void vmbus_server_on_eom(struct vmbus_server *srv);
+void vmbus_server_poll(struct vmbus_server *srv);
+void vmbus_server_reset(struct vmbus_server *srv);
+
+/* State for the console and tests. */
+uint32_t vmbus_server_version(const struct vmbus_server *srv);
+bool vmbus_server_connected(const struct vmbus_server *srv);
+/* Channel by relid, or NULL. */
+struct vmbus_server_channel *vmbus_server_channel(struct vmbus_server *srv,
+                                                  uint32_t relid);
+/* Counters. */
+struct vmbus_server_stats {
+    uint64_t msgs_in, msgs_out, msgs_dropped, msgs_queued;
+    uint64_t signals_in, interrupts_out, flags_set;
+};
+const struct vmbus_server_stats *
+vmbus_server_get_stats(const struct vmbus_server *srv);
+
+/* ---- channel API for VSPs ---- */
+
+uint32_t vmbus_server_chan_relid(const struct vmbus_server_channel *ch);
+bool vmbus_server_chan_is_open(const struct vmbus_server_channel *ch);
+const struct vmbus_server_device *
+vmbus_server_chan_device(const struct vmbus_server_channel *ch);
+struct vmbus_server *vmbus_server_chan_server(struct vmbus_server_channel *ch);
+void vmbus_server_chan_set_priv(struct vmbus_server_channel *ch, void *p);
+void *vmbus_server_chan_priv(const struct vmbus_server_channel *ch);
+
+/*
+ * Copies the next guest packet (descriptor included) into buf; the ring
+ * read index is published and the guest signalled if it waits for space.
+ * Returns 0, -EAGAIN (none), -EMSGSIZE (buf too small; info filled),
+ * -EBADMSG/-EIO (guest corrupted the ring: the channel should be closed),
+ * -ENOTCONN.
+ */
+int vmbus_server_chan_recv(struct vmbus_server_channel *ch, void *buf,
+                           uint32_t buflen, struct ring_pkt_info *info);
+
+/*
+ * Queues one packet in the host-to-guest ring; _flush publishes and
+ * schedules the guest interrupt (coalesced: one SINT per entry point or
+ * poll).  Returns 0, -EAGAIN (ring full), -EMSGSIZE, -ENOTCONN, -EIO.
+ */
+int vmbus_server_chan_put(struct vmbus_server_channel *ch, uint16_t type,
+                          uint16_t flags, uint64_t trans_id, const void *data,
+                          uint32_t len);
+int vmbus_server_chan_flush(struct vmbus_server_channel *ch);
+int vmbus_server_chan_send(struct vmbus_server_channel *ch, uint16_t type,
+                           uint16_t flags, uint64_t trans_id, const void *data,
+                           uint32_t len);
+
+/* A complete GPADL of this channel's connection by handle, or NULL. */
+const struct gpadl_asm *vmbus_server_chan_gpadl(struct vmbus_server_channel *ch,
+                                                uint32_t handle);
+/* The checked guest memory accessor, for VSPs. */
+void *vmbus_server_gpa(struct vmbus_server *srv, uint64_t gpa, uint64_t len);
+
+#endif /* ROOT_VMBUS_SERVER_H */

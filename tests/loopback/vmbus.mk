@@ -1,0 +1,7 @@
+# Loopback tests of the VMBus client against the VMBus server.
+LOOPBACK_VMBUS_SRCS := common/ring.c common/gpadl.c common/vmbus_msg.c \
+	common/guid.c vmbus/vmbus.c vmbus/channel.c root/vmbus/server.c \
+	tests/loopback/shim.c tests/loopback/echo_vsp.c
+
+LOOPBACK_TESTS += vmbus
+LOOPBACK_vmbus_SRCS := $(LOOPBACK_VMBUS_SRCS)
