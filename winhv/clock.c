@@ -50,13 +50,8 @@ static uint64_t clock_source(void)
 
 static void timer_arm(uint64_t deadline_ns)
 {
-    uint64_t ref = 0;
+    uint64_t ref = winhv_stimer_count(&clock_base, deadline_ns);
 
-    if (deadline_ns != UINT64_MAX) {
-        ref = winhv_ns_to_ref(&clock_base, deadline_ns);
-        if (ref == 0)
-            ref = 1; /* 0 would stop the timer */
-    }
     /* Each write is a VM exit: idle loops re-arm the same deadline often. */
     if (ref == timer_armed)
         return;
@@ -80,25 +75,27 @@ static void timer_msg(const struct hv_message *msg, void *ctx)
 static int timer_enable(void)
 {
     struct winhv_state *s = &winhv_state;
-    uint64_t config = HV_STIMER_AUTO_ENABLE;
-    int rc;
+    bool direct = (s->info.features & HV_FEATURE_STIMER_DIRECT) != 0;
+    int vec = 0;
 
+    /* The TLFS leaves reconfiguring an enabled timer undefined: stop it. */
     winhv_hw_wrmsr(HV_MSR_STIMER0_COUNT, 0);
-    if (s->info.features & HV_FEATURE_STIMER_DIRECT) {
-        int vec = irq_alloc_vector();
+    if (direct) {
+        vec = irq_alloc_vector();
         if (vec < 0)
             return -ENOSPC;
         /* Direct mode raises a plain APIC interrupt: the kernel EOIs. */
         irq_set_handler((uint8_t)vec, timer_isr, NULL);
-        config |= HV_STIMER_DIRECT | HV_STIMER_CONFIG_VECTOR(vec);
         s->timer_direct = true;
     } else {
-        rc = winhv_sint_set_handler_internal(WINHV_SINT_TIMER, timer_msg, NULL);
+        int rc =
+            winhv_sint_set_handler_internal(WINHV_SINT_TIMER, timer_msg, NULL);
         if (rc)
             return rc;
-        config |= HV_STIMER_CONFIG_SINT(WINHV_SINT_TIMER);
     }
-    winhv_hw_wrmsr(HV_MSR_STIMER0_CONFIG, config);
+    winhv_hw_wrmsr(
+        HV_MSR_STIMER0_CONFIG,
+        winhv_stimer_config_value(direct, (uint8_t)vec, WINHV_SINT_TIMER));
     s->timer = true;
     idle_set_timer(timer_arm);
     return 0;
@@ -111,10 +108,9 @@ int winhv_clock_enable(void)
     if (!(s->info.priv_lo & HV_PRIV_TIME_REF_COUNT))
         return 0;
     if (s->tsc_page) {
-        uint64_t v =
-            winhv_hw_rdmsr(HV_MSR_REFERENCE_TSC) & HV_MSR_PAGE_RSVD_MASK;
+        uint64_t old = winhv_hw_rdmsr(HV_MSR_REFERENCE_TSC);
         winhv_hw_wrmsr(HV_MSR_REFERENCE_TSC,
-                       v | virt_to_phys(s->tsc_page) | HV_MSR_PAGE_ENABLE);
+                       winhv_page_msr_value(old, virt_to_phys(s->tsc_page)));
     }
     s->clock = true;
     clock_base.ns0 = clock_now_ns();

@@ -15,8 +15,8 @@
 
 static void enable_page(uint32_t msr, const void *page)
 {
-    uint64_t v = winhv_hw_rdmsr(msr) & HV_MSR_PAGE_RSVD_MASK;
-    winhv_hw_wrmsr(msr, v | virt_to_phys(page) | HV_MSR_PAGE_ENABLE);
+    winhv_hw_wrmsr(
+        msr, winhv_page_msr_value(winhv_hw_rdmsr(msr), virt_to_phys(page)));
 }
 
 int winhv_synic_enable(void)
@@ -32,7 +32,7 @@ int winhv_synic_enable(void)
         uint64_t v = winhv_hw_rdmsr(HV_MSR_SINT0 + i);
         if (!(v & HV_SINT_MASKED))
             winhv_hw_wrmsr(HV_MSR_SINT0 + i,
-                           (v & ~HV_SINT_FIELDS_MASK) | HV_SINT_MASKED);
+                           winhv_sint_value(v, 0, false, false));
     }
     winhv_hw_wrmsr(HV_MSR_SCONTROL,
                    winhv_hw_rdmsr(HV_MSR_SCONTROL) | HV_SCONTROL_ENABLE);
@@ -90,15 +90,9 @@ static void sint_program(unsigned sint)
     struct winhv_state *s = &winhv_state;
     struct winhv_sint_slot *slot = &s->sints[sint];
     uint64_t old = winhv_hw_rdmsr(HV_MSR_SINT0 + sint);
-    uint64_t v = old & ~HV_SINT_FIELDS_MASK;
+    uint64_t v = winhv_sint_value(old, slot->vector,
+                                  slot->msg_fn || slot->event_fn, s->auto_eoi);
 
-    if (slot->msg_fn || slot->event_fn) {
-        v |= HV_SINT_VECTOR(slot->vector);
-        if (s->auto_eoi)
-            v |= HV_SINT_AUTO_EOI;
-    } else {
-        v |= HV_SINT_MASKED;
-    }
     if (v != old)
         winhv_hw_wrmsr(HV_MSR_SINT0 + sint, v);
 }

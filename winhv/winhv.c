@@ -78,9 +78,9 @@ static int enable_hypercalls(void)
     /* Enabled but not locked (firmware, a previous kernel): move it onto
      * our page, whose RAM nobody else will use; the overlay would hide
      * whatever the allocator later hands out at the old address. */
-    v &= HV_MSR_PAGE_RSVD_MASK & ~HV_HYPERCALL_LOCKED;
-    v |= virt_to_phys(winhv_state.hypercall_page) | HV_HYPERCALL_ENABLE;
-    winhv_hw_wrmsr(HV_MSR_HYPERCALL, v);
+    winhv_hw_wrmsr(
+        HV_MSR_HYPERCALL,
+        winhv_hypercall_msr_value(v, virt_to_phys(winhv_state.hypercall_page)));
     if (!(winhv_hw_rdmsr(HV_MSR_HYPERCALL) & HV_HYPERCALL_ENABLE)) {
         kprintf("winhv: the hypervisor did not enable the hypercall page\n");
         winhv_hw_wrmsr(HV_MSR_GUEST_OS_ID, 0);

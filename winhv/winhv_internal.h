@@ -71,6 +71,23 @@ uint64_t winhv_ref_to_ns(const struct winhv_clock_base *b, uint64_t ref);
  * ref0; saturates at UINT64_MAX. */
 uint64_t winhv_ns_to_ref(const struct winhv_clock_base *b, uint64_t ns);
 
+/* --- MSR values (pure, winhv/regs.c) ------------------------------------ */
+
+/* SIMP, SIEFP, reference TSC: old's reserved bits 1..11, gpa, enable. */
+uint64_t winhv_page_msr_value(uint64_t old, uint64_t gpa);
+/* HV_MSR_HYPERCALL: old's reserved bits 2..11, gpa, enable, never locked. */
+uint64_t winhv_hypercall_msr_value(uint64_t old, uint64_t gpa);
+/* SINTn: old's reserved bits; masked, or vector (+ AutoEOI) unmasked. */
+uint64_t winhv_sint_value(uint64_t old, uint8_t vector, bool unmasked,
+                          bool auto_eoi);
+/* STIMERn_CONFIG for a one-shot AUTO_ENABLE timer: direct mode on vector,
+ * or messages to sint (must not be 0 in message mode, TLFS). */
+uint64_t winhv_stimer_config_value(bool direct, uint8_t vector, unsigned sint);
+/* STIMERn_COUNT for a kernel deadline: 0 (stop) for UINT64_MAX, else the
+ * absolute reference time, at least 1. */
+uint64_t winhv_stimer_count(const struct winhv_clock_base *b,
+                            uint64_t deadline_ns);
+
 /* --- SynIC slots and flags (pure, winhv/synic_msg.c) -------------------- */
 
 /*
