@@ -69,7 +69,8 @@ struct winhv_info {
  */
 int winhv_detect(winhv_cpuid_fn fn, void *ctx, struct winhv_info *out);
 
-/* The description winhv_init() detected, or NULL before/after a failure. */
+/* What winhv_init() detected (also when it then failed with -ENOTSUP or
+ * later), or NULL when detection did not succeed. */
 const struct winhv_info *winhv_get_info(void);
 
 /*
@@ -92,9 +93,11 @@ void winhv_describe(void);
  * out (winhv_describe() tells which).
  * Returns 0; -ENODEV without the Hyper-V interface (a message is printed,
  * nothing was touched); -ENOTSUP when the hypercall MSRs are not granted;
- * -ENOMEM when pages could not be allocated (nothing was enabled); -ENOSPC
- * when no interrupt vector was free; -EIO when the hypervisor refused to
- * enable the hypercall page; -EALREADY on a second call.
+ * -ENOMEM when pages could not be allocated (nothing was enabled); -EIO
+ * when the hypervisor refused the hypercall page or locked it out of reach
+ * (pages freed, nothing enabled); -ENOSPC when no interrupt vector was free
+ * for the timer (hypercalls, SynIC and the clock stay up, no timer);
+ * -EALREADY after a successful call.
  */
 int winhv_init(void);
 
