@@ -97,7 +97,7 @@ void winhv_describe(void);
  * when the hypervisor refused the hypercall page or locked it out of reach
  * (pages freed, nothing enabled); -ENOSPC when no interrupt vector was free
  * for the timer (hypercalls, SynIC and the clock stay up, no timer);
- * -EALREADY after a successful call.
+ * -EALREADY when an earlier call got as far as the hypercall page.
  */
 int winhv_init(void);
 
