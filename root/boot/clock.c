@@ -1,0 +1,125 @@
+/*
+ * The root's clock and its one timer: the TSC calibrated against PIT
+ * channel 2, and the local APIC timer (xAPIC MMIO; QEMU's TCG has no
+ * x2APIC) in one-shot mode, armed for the child's next deadline so an idle
+ * child costs no exits until something is due.
+ */
+#include "common/x86/cpu.h"
+#include "common/x86/trap.h"
+#include "root/boot/root.h"
+#include "root/svm/svm.h"
+
+#define LAPIC_SVR 0x0F0
+#define LAPIC_EOI 0x0B0
+#define LAPIC_TPR 0x080
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3E0
+#define LAPIC_LVT_MASKED (1u << 16)
+#define ROOT_TIMER_VECTOR 0x40
+#define ROOT_SPURIOUS_VECTOR 0xFF
+
+static volatile uint32_t *lapic;
+static uint64_t tsc_hz, lapic_hz;
+
+static uint32_t lapic_read(uint32_t reg)
+{
+    return lapic[reg / 4];
+}
+static void lapic_write(uint32_t reg, uint32_t v)
+{
+    lapic[reg / 4] = v;
+}
+
+uint64_t root_tsc_hz(void)
+{
+    return tsc_hz;
+}
+
+/* PIT channel 2, mode 0, 50 ms. */
+static uint64_t pit_calibrate(void)
+{
+    const uint32_t ticks = 1193182 / 20;
+    uint8_t gate = inb(0x61);
+    outb(0x61, (gate & ~0x02) | 0x01);
+    outb(0x43, 0xB0);
+    outb(0x42, ticks & 0xFF);
+    outb(0x42, ticks >> 8);
+    uint64_t t0 = rdtsc();
+    while (!(inb(0x61) & 0x20))
+        cpu_relax();
+    uint64_t t1 = rdtsc();
+    outb(0x61, gate);
+    return (t1 - t0) * 20;
+}
+
+static void timer_isr(struct trap_frame *tf, void *ctx)
+{
+    lapic_write(LAPIC_EOI, 0);
+}
+
+static void spurious_isr(struct trap_frame *tf, void *ctx) {}
+
+/* Remaps the 8259 pair away from the exception vectors and masks it: the
+ * BIOS leaves IRQ0 on vector 8, which would look like a double fault. */
+static void pic_disable(void)
+{
+    outb(0x20, 0x11);
+    outb(0xA0, 0x11);
+    outb(0x21, 0x20);
+    outb(0xA1, 0x28);
+    outb(0x21, 0x04);
+    outb(0xA1, 0x02);
+    outb(0x21, 0x01);
+    outb(0xA1, 0x01);
+    outb(0x21, 0xFF);
+    outb(0xA1, 0xFF);
+}
+
+void root_clock_init(void)
+{
+    pic_disable();
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    wrmsr(MSR_APIC_BASE, base | (1ull << 11));
+    lapic = (volatile uint32_t *)(uintptr_t)(base & 0xFFFFFF000ull);
+    lapic_write(LAPIC_TPR, 0);
+    lapic_write(LAPIC_SVR, 0x100 | ROOT_SPURIOUS_VECTOR);
+    lapic_write(LAPIC_TIMER_DIV, 0xB); /* divide by 1 */
+    lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | ROOT_TIMER_VECTOR);
+    x86_set_handler(ROOT_TIMER_VECTOR, timer_isr, NULL);
+    x86_set_handler(ROOT_SPURIOUS_VECTOR, spurious_isr, NULL);
+
+    tsc_hz = pit_calibrate();
+    if (tsc_hz < 1000000)
+        tsc_hz = 2000000000ull;
+
+    lapic_write(LAPIC_TIMER_INIT, 0xFFFFFFFFu);
+    uint64_t end = rdtsc() + tsc_hz / 100;
+    while (rdtsc() < end)
+        cpu_relax();
+    uint32_t left = lapic_read(LAPIC_TIMER_CUR);
+    lapic_write(LAPIC_TIMER_INIT, 0);
+    lapic_hz = (uint64_t)(0xFFFFFFFFu - left) * 100;
+    if (!lapic_hz)
+        lapic_hz = 1000000000ull;
+    lapic_write(LAPIC_LVT_TIMER, ROOT_TIMER_VECTOR); /* one-shot, unmasked */
+}
+
+void root_timer_arm(uint64_t deadline_tsc)
+{
+    if (!lapic)
+        return;
+    if (!deadline_tsc) {
+        lapic_write(LAPIC_TIMER_INIT, 0);
+        return;
+    }
+    uint64_t now = rdtsc();
+    uint64_t count = 1;
+    if (deadline_tsc > now) {
+        unsigned __int128 c =
+            (unsigned __int128)(deadline_tsc - now) * lapic_hz / tsc_hz;
+        count = c > 0xFFFFFFFFu ? 0xFFFFFFFFu : (c ? (uint64_t)c : 1);
+    }
+    lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
+}

@@ -1,0 +1,29 @@
+/*
+ * Services of the root's own machine: console, page allocation, its local
+ * APIC timer and TSC clock, power-off.  Used by root/boot and root/svm.
+ */
+#ifndef ROOT_BOOT_ROOT_H
+#define ROOT_BOOT_ROOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* isa-debug-exit values the root itself uses (QEMU exits with 2v+1). */
+#define ROOT_EXIT_PANIC 102    /* the root's own invariant broke */
+#define ROOT_EXIT_NO_CHILD 103 /* nothing to run, or it would not load */
+
+/* Root console (first serial port); the child's COM1 goes to the second. */
+void root_puts(const char *s);
+
+/* Zeroed, page-aligned, identity-mapped pages; NULL when exhausted. */
+void *root_page_alloc(unsigned npages);
+/* As above, aligned to align_pages pages. */
+void *root_page_alloc_aligned(size_t npages, size_t align_pages);
+
+/* Calibrates the TSC (PIT) and the LAPIC timer; installs the timer. */
+void root_clock_init(void);
+
+/* Powers QEMU off through isa-debug-exit with this value. */
+void root_exit(int status) __attribute__((noreturn));
+
+#endif /* ROOT_BOOT_ROOT_H */

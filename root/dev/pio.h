@@ -1,0 +1,43 @@
+/*
+ * The child's port I/O space: COM1 (a 16550 model), QEMU's isa-debug-exit
+ * port (power-off with a status), a PIT channel 2 for calibration loops,
+ * and a CMOS stub.  Every other port reads all-ones and ignores writes
+ * (counted).
+ */
+#ifndef ROOT_DEV_PIO_H
+#define ROOT_DEV_PIO_H
+
+#include <stdint.h>
+
+#include "root/dev/uart16550.h"
+#include "root/hv/vcpu.h"
+
+#define PIO_COM1 0x3F8u
+#define PIO_DEBUG_EXIT 0xF4u
+#define PIT_HZ 1193182u
+
+struct pio_bus {
+    struct uart16550 com1;
+    /* PIT channel 2, mode 0 as calibration code uses it. */
+    uint8_t port61; /* bit 0 gate, bit 1 speaker */
+    uint16_t pit2_reload;
+    uint8_t pit2_write_lo; /* next data write is the low byte */
+    uint8_t pit2_read_lo;
+    uint16_t pit2_latched;
+    uint8_t pit2_latch_held; /* a latch command froze pit2_latched */
+    uint64_t pit2_start_tsc; /* when counting started (gate high, loaded) */
+    uint8_t cmos_index;
+};
+
+void pio_init(struct pio_bus *b, uart_sink_fn com1_sink, void *ctx);
+/*
+ * One IN of size 1, 2 or 4 bytes: returns the value (all-ones for ports
+ * nobody decodes).  OUT likewise; a write to PIO_DEBUG_EXIT stops the
+ * child with VCPU_STOP_POWER_OFF and the written value as its status.
+ */
+uint32_t pio_in(struct pio_bus *b, struct vcpu *v, uint16_t port,
+                unsigned size);
+void pio_out(struct pio_bus *b, struct vcpu *v, uint16_t port, unsigned size,
+             uint32_t val);
+
+#endif /* ROOT_DEV_PIO_H */

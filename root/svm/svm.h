@@ -1,0 +1,85 @@
+/*
+ * The child partition under AMD SVM with nested paging: the thin,
+ * hardware-facing layer.  It owns the VMCB, the MSR and I/O permission
+ * maps and the nested page tables, enters the child, and turns each
+ * #VMEXIT into a call on the pure emulation layers (root/hv, root/dev)
+ * through a dispatch table.
+ */
+#ifndef ROOT_SVM_SVM_H
+#define ROOT_SVM_SVM_H
+
+#include <stdint.h>
+
+#include "root/dev/pio.h"
+#include "root/hv/vcpu.h"
+#include "root/svm/vmcb.h"
+
+/* Per-reason exit counters (index: exit code, INVALID folded to 0x3FF). */
+#define SVM_STAT_SLOTS (SVM_EXIT_MAX + 1)
+
+/* What the assembly entry reads and writes; offsets fixed for vmrun.S. */
+struct svm_run_ctx {
+    uint64_t gpr[GPR_COUNT]; /* +0x000 RAX and RSP unused (VMCB) */
+    uint64_t vmcb_pa;        /* +0x080 */
+    uint64_t host_save_pa;   /* +0x088 VMSAVE area for host state */
+    uint8_t pad[0x100 - 0x090];
+    uint8_t guest_fx[512]; /* +0x100 FXSAVE image */
+    uint8_t host_fx[512];  /* +0x300 */
+};
+_Static_assert(sizeof(struct svm_run_ctx) == 0x500, "run ctx");
+
+struct svm_vm {
+    struct vmcb *vmcb;
+    void *host_save; /* page for VMSAVE/VMLOAD of host state */
+    uint8_t *msrpm;  /* 8 KiB */
+    uint8_t *iopm;   /* 12 KiB */
+    uint64_t *npt_pml4;
+    struct svm_run_ctx *run;
+    struct vcpu *v;
+    struct pio_bus *pio;
+    uint64_t pending_reinject; /* EXITINTINFO to deliver again, or 0 */
+    uint64_t armed_deadline;   /* root LAPIC timer currently set for */
+    uint64_t exits[SVM_STAT_SLOTS];
+    uint64_t exit_tsc[SVM_STAT_SLOTS]; /* TSC spent handling, by reason */
+    uint64_t total_exits;
+    uint64_t start_tsc, idle_tsc;
+};
+
+/* Page allocator the SVM layer uses: zeroed, 4 KiB aligned, identity
+ * mapped; NULL when out of memory. */
+typedef void *(*svm_page_alloc_fn)(unsigned npages);
+
+/*
+ * Checks for SVM + NPT, enables EFER.SVME and sets VM_HSAVE_PA.  Returns
+ * 0, -ENODEV (no SVM or NPT in CPUID), -EPERM (disabled by VM_CR).
+ */
+int svm_enable(svm_page_alloc_fn alloc);
+
+/*
+ * Builds the VMCB, permission maps and nested page tables that map guest
+ * physical 0..v->mem.size to the host RAM behind v->mem (which must be
+ * 2 MiB aligned in both).  Returns 0 or -ENOMEM.
+ */
+int svm_vm_create(struct svm_vm *vm, struct vcpu *v, struct pio_bus *pio,
+                  svm_page_alloc_fn alloc);
+
+/* Puts the vCPU in the Multiboot machine state: 32-bit protected mode,
+ * flat 4 GiB segments, paging off, EAX = magic, EBX = info. */
+void svm_vm_multiboot_state(struct svm_vm *vm, uint32_t entry, uint32_t magic,
+                            uint32_t info);
+
+/* Runs the child until it stops (power-off, crash, dead halt). */
+void svm_vm_run(struct svm_vm *vm);
+
+/* Prints the exit statistics on the root console. */
+void svm_vm_print_stats(const struct svm_vm *vm);
+
+/* Assembly entry: VMLOAD, VMRUN, VMSAVE, host state back (vmrun.S). */
+void svm_vmrun(struct svm_run_ctx *ctx);
+
+/* Root services the SVM layer uses (root/boot). */
+uint64_t root_tsc_hz(void);
+/* Arms the root's own LAPIC timer to fire at TSC deadline (0 = stop). */
+void root_timer_arm(uint64_t deadline_tsc);
+
+#endif /* ROOT_SVM_SVM_H */
