@@ -81,7 +81,7 @@ static const struct bit_name hint_names[] = {
 static void print_bits(const char *what, uint32_t v, const struct bit_name *t,
                        size_t n)
 {
-    kprintf("winhv: %s %#010x:", what, (unsigned)v);
+    kprintf("winhv: %s 0x%08x:", what, (unsigned)v);
     for (size_t i = 0; i < n; i++)
         if (v & t[i].bit)
             kprintf(" %s", t[i].name);
@@ -100,7 +100,7 @@ void winhv_describe(void)
         kprintf("winhv: no Hyper-V interface\n");
         return;
     }
-    kprintf("winhv: vendor \"%s\"%s, max leaf %#x\n", i->vendor,
+    kprintf("winhv: vendor \"%s\"%s, max leaf 0x%x\n", i->vendor,
             i->vendor_is_ms ? "" : " (not Microsoft)", (unsigned)i->max_leaf);
     kprintf("winhv: interface Hv#1\n");
     kprintf("winhv: version %u.%u build %u, service pack %u, branch %u, "

@@ -62,7 +62,7 @@ static unsigned sint_service(unsigned sint)
             winhv_hw_wrmsr(HV_MSR_EOM, 0);
         n++;
         if (rc < 0) {
-            kprintf("winhv: SINT%u: message type %#x with payload size "
+            kprintf("winhv: SINT%u: message type 0x%x with payload size "
                     "above 240 dropped\n",
                     sint, (unsigned)copy.message_type);
             continue;

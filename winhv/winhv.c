@@ -67,7 +67,7 @@ static int enable_hypercalls(void)
          * it where it is if our identity map covers it. */
         uint64_t gpa = v & HV_MSR_PAGE_GPA_MASK;
         if (gpa >= (4ull << 30)) {
-            kprintf("winhv: locked hypercall page at %#llx is not mapped\n",
+            kprintf("winhv: locked hypercall page at 0x%llx is not mapped\n",
                     (unsigned long long)gpa);
             return -EIO;
         }
