@@ -1,0 +1,2 @@
+FUZZ_TARGETS += rndis
+FUZZ_rndis_SRCS := common/rndis.c

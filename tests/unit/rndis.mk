@@ -1,0 +1,2 @@
+UNIT_TESTS += rndis
+UNIT_rndis_SRCS := common/rndis.c
