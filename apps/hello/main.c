@@ -1,37 +1,29 @@
 /*
  * hello: the smallest appliance.  Prints a banner, its command line and the
- * memory map, says whether a Hyper-V-compatible hypervisor is present, and
- * exits with status 0.
+ * memory map, says whether a Hyper-V-compatible hypervisor is present (and
+ * if so, its version and features through WinHv), and exits with status 0.
  */
 #include "boot/kernel.h"
-#include "common/x86/cpu.h"
-#include "proto/hv.h"
+#include "winhv/winhv.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+/* WinHv prints what it finds; hello adds the one-line verdict. */
 static void say_hypervisor(void)
 {
-    if (!(cpuid(1, 0).ecx & (1u << 31))) {
-        printf("hypervisor: none found (CPUID.1:ECX[31] clear): "
-               "not running under Hyper-V\n");
-        return;
+    int r = winhv_init();
+    if (r == 0) {
+        winhv_describe();
+        printf("hypervisor: Microsoft Hv found: running under a "
+               "Hyper-V-compatible hypervisor\n");
+    } else if (r == -ENODEV) {
+        printf("hypervisor: none found: not running under a "
+               "Hyper-V-compatible hypervisor\n");
+    } else {
+        printf("hypervisor: Microsoft Hv found, but WinHv failed (%d)\n", r);
     }
-    struct cpuid_regs v = cpuid(HV_CPUID_VENDOR_AND_MAX, 0);
-    char vendor[13];
-    memcpy(vendor, &v.ebx, 4);
-    memcpy(vendor + 4, &v.ecx, 4);
-    memcpy(vendor + 8, &v.edx, 4);
-    vendor[12] = '\0';
-    uint32_t iface =
-        v.eax >= HV_CPUID_INTERFACE ? cpuid(HV_CPUID_INTERFACE, 0).eax : 0;
-    if (strcmp(vendor, "Microsoft Hv") == 0 && iface == HV_CPUID_INTERFACE_HV1)
-        printf("hypervisor: Microsoft Hv (Hv#1 interface, max leaf 0x%x)\n",
-               (unsigned)v.eax);
-    else
-        printf("hypervisor: \"%s\" found, but no Hyper-V interface: "
-               "not running under Hyper-V\n",
-               vendor);
 }
 
 int app_main(int argc, char **argv)
