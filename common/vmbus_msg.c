@@ -74,3 +74,46 @@ const char *vmbus_msg_name(uint32_t type)
         return "?";
     return rules[type].name;
 }
+
+int vmbus_ic_check(const void *buf, uint32_t len, struct ic_hdr *hdr)
+{
+    if (len < IC_BODY_OFFSET || len > IC_MAX_PACKET)
+        return -EBADMSG;
+    memcpy(hdr, (const uint8_t *)buf + sizeof(struct ic_pipe_hdr),
+           sizeof(*hdr));
+    return 0;
+}
+
+int vmbus_ic_utf16_to_ascii(const uint8_t *src, uint32_t bytes, char *dst,
+                            uint32_t cap)
+{
+    uint32_t i, n = bytes / 2;
+
+    if (bytes == 0 || bytes % 2 || cap == 0)
+        return -EINVAL;
+    for (i = 0; i < n; i++) {
+        uint16_t c = (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
+        if (c == 0) {
+            dst[i] = '\0';
+            return (int)i;
+        }
+        if (i + 1 >= cap)
+            return -EINVAL;
+        dst[i] = c < 0x80 ? (char)c : '?';
+    }
+    return -EINVAL;
+}
+
+uint32_t vmbus_ic_ascii_to_utf16(const char *src, uint8_t *dst, uint32_t cap)
+{
+    uint32_t i = 0;
+
+    for (;; i++) {
+        if (2 * i + 2 > cap)
+            return 0;
+        dst[2 * i] = (uint8_t)src[i];
+        dst[2 * i + 1] = 0;
+        if (src[i] == '\0')
+            return 2 * i + 2;
+    }
+}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/ic.h"
 #include "proto/vmbus.h"
 
 #define VMBUS_DIR_TO_HOST 1u  /* guest -> root */
@@ -33,5 +34,26 @@ int vmbus_msg_check(const void *buf, size_t len, uint32_t dir, uint32_t version,
 
 /* Name of a VMBUS_MSG_* value for logs ("?" if unknown). */
 const char *vmbus_msg_name(uint32_t type);
+
+/* ---- integration component messages (proto/ic.h) ---- */
+
+/*
+ * Checks an IC packet payload (pipe header + IC header + body) of len bytes
+ * and copies its IC header out.  Returns 0 or -EBADMSG (shorter than 28
+ * bytes or longer than IC_MAX_PACKET).
+ */
+int vmbus_ic_check(const void *buf, uint32_t len, struct ic_hdr *hdr);
+
+/*
+ * UTF-16LE (bytes long, NUL included) to NUL-terminated ASCII in
+ * dst[cap]; characters above 0x7F become '?'.  Returns the string length,
+ * or -EINVAL (odd or zero size, no NUL within bytes, or cap too small).
+ */
+int vmbus_ic_utf16_to_ascii(const uint8_t *src, uint32_t bytes, char *dst,
+                            uint32_t cap);
+
+/* ASCII to UTF-16LE with NUL into dst[cap]; returns the bytes written
+ * (NUL included), or 0 if it does not fit. */
+uint32_t vmbus_ic_ascii_to_utf16(const char *src, uint8_t *dst, uint32_t cap);
 
 #endif /* COMMON_VMBUS_MSG_H */

@@ -1072,3 +1072,13 @@ void *vmbus_server_gpa(struct vmbus_server *srv, uint64_t gpa, uint64_t len)
 {
     return srv->plat.gpa_map(srv->plat.ctx, gpa, len);
 }
+
+void *vmbus_server_alloc(struct vmbus_server *srv, size_t bytes)
+{
+    return srv->plat.alloc(srv->plat.ctx, bytes);
+}
+
+void vmbus_server_free(struct vmbus_server *srv, void *p)
+{
+    srv->plat.free(srv->plat.ctx, p);
+}

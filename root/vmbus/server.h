@@ -148,6 +148,9 @@ int vmbus_server_chan_send(struct vmbus_server_channel *ch, uint16_t type,
 /* A complete GPADL of this channel's connection by handle, or NULL. */
 const struct gpadl_asm *vmbus_server_chan_gpadl(struct vmbus_server_channel *ch,
                                                 uint32_t handle);
+/* The platform's allocator (zeroed) and free, for VSP state. */
+void *vmbus_server_alloc(struct vmbus_server *srv, size_t bytes);
+void vmbus_server_free(struct vmbus_server *srv, void *p);
 /* The checked guest memory accessor, for VSPs. */
 void *vmbus_server_gpa(struct vmbus_server *srv, uint64_t gpa, uint64_t len);
 

@@ -5,3 +5,6 @@ LOOPBACK_VMBUS_SRCS := common/ring.c common/gpadl.c common/vmbus_msg.c \
 
 LOOPBACK_TESTS += vmbus
 LOOPBACK_vmbus_SRCS := $(LOOPBACK_VMBUS_SRCS)
+
+LOOPBACK_TESTS += ic
+LOOPBACK_ic_SRCS := $(LOOPBACK_VMBUS_SRCS) vsc/ic.c root/vmbus/ic.c
