@@ -13,7 +13,7 @@ void pio_init(struct pio_bus *b, uart_sink_fn com1_sink, void *ctx)
 
 static uint16_t pit2_count(const struct pio_bus *b, const struct vcpu *v)
 {
-    if (!(b->port61 & 1) || !b->pit2_start_tsc)
+    if (!(b->port61 & 1) || !b->pit2_running)
         return b->pit2_reload;
     uint64_t ticks =
         (uint64_t)(((unsigned __int128)(v->now_tsc - b->pit2_start_tsc) *
@@ -25,7 +25,7 @@ static uint16_t pit2_count(const struct pio_bus *b, const struct vcpu *v)
 
 static bool pit2_out(const struct pio_bus *b, const struct vcpu *v)
 {
-    if (!b->pit2_start_tsc)
+    if (!b->pit2_running)
         return false;
     uint32_t reload = b->pit2_reload ? b->pit2_reload : 0x10000u;
     uint64_t need = ((uint64_t)reload * v->tsc_hz + PIT_HZ - 1) / PIT_HZ;
@@ -91,6 +91,7 @@ static void out8(struct pio_bus *b, struct vcpu *v, uint16_t port, uint8_t val)
         } else {
             b->pit2_reload = (uint16_t)((b->pit2_reload & 0xFF) | val << 8);
             b->pit2_start_tsc = v->now_tsc; /* mode 0: counting starts */
+            b->pit2_running = 1;
         }
         b->pit2_write_lo ^= 1;
         return;

@@ -25,6 +25,7 @@ struct pio_bus {
     uint8_t pit2_read_lo;
     uint16_t pit2_latched;
     uint8_t pit2_latch_held; /* a latch command froze pit2_latched */
+    uint8_t pit2_running;    /* a count has been loaded */
     uint64_t pit2_start_tsc; /* when counting started (gate high, loaded) */
     uint8_t cmos_index;
 };

@@ -166,7 +166,7 @@ static void stimer_arm(struct vcpu *v, unsigned i)
 }
 
 /* Delivers one expiry.  Returns 0, or -EBUSY when the slot was busy. */
-static int stimer_deliver(struct vcpu *v, unsigned i)
+static int stimer_deliver(struct vcpu *v, unsigned i, uint64_t expiry)
 {
     struct stimer *t = &v->stimer[i];
     if (t->config & HV_STIMER_DIRECT) {
@@ -175,7 +175,7 @@ static int stimer_deliver(struct vcpu *v, unsigned i)
     }
     struct hv_timer_message_payload p = {
         .timer_index = i,
-        .expiration_time = t->expiry_ref,
+        .expiration_time = expiry,
         .delivery_time = vcpu_ref_time(v),
     };
     int rc = slot_write(v, (unsigned)HV_STIMER_SINT(t->config),
@@ -191,14 +191,16 @@ static void stimer_poll(struct vcpu *v, unsigned i)
 {
     struct stimer *t = &v->stimer[i];
     if (t->msg_pending) {
-        if (stimer_deliver(v, i) == 0)
+        if (stimer_deliver(v, i, t->pending_ref) == 0)
             t->msg_pending = false;
-        return; /* the next period counts from the delivered one */
+        return; /* later expiries wait until this one is delivered */
     }
     if (!t->deadline || v->now_tsc < t->deadline)
         return;
-    if (stimer_deliver(v, i) != 0)
+    if (stimer_deliver(v, i, t->expiry_ref) != 0) {
         t->msg_pending = true;
+        t->pending_ref = t->expiry_ref;
+    }
     if (t->config & HV_STIMER_PERIODIC) {
         uint64_t now = vcpu_ref_time(v);
         t->expiry_ref += t->count;
@@ -321,7 +323,8 @@ int synic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     case HV_MSR_EOM:
         redeliver(v);
         for (unsigned i = 0; i < HV_STIMER_COUNT; i++)
-            if (v->stimer[i].msg_pending && stimer_deliver(v, i) == 0)
+            if (v->stimer[i].msg_pending &&
+                stimer_deliver(v, i, v->stimer[i].pending_ref) == 0)
                 v->stimer[i].msg_pending = false;
         return 0;
     default:

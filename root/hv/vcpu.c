@@ -40,8 +40,8 @@ uint64_t vcpu_ref_time_at(const struct vcpu *v, uint64_t tsc)
 {
     if (tsc <= v->tsc_base)
         return 0;
-    return (uint64_t)(((unsigned __int128)(tsc - v->tsc_base) * v->ref_scale) >>
-                      64);
+    return (uint64_t)((unsigned __int128)(tsc - v->tsc_base) * 10000000u /
+                      v->tsc_hz);
 }
 
 uint64_t vcpu_tsc_for_ref(const struct vcpu *v, uint64_t ref)

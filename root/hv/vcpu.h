@@ -111,10 +111,11 @@ struct synic {
 };
 struct stimer {
     uint64_t config;
-    uint64_t count;      /* 100 ns: period, or absolute expiry (one-shot) */
-    uint64_t deadline;   /* TSC of the next expiry, 0 = not armed */
-    uint64_t expiry_ref; /* reference time of that expiry */
-    bool msg_pending;    /* expiry message waiting for a free slot */
+    uint64_t count;       /* 100 ns: period, or absolute expiry (one-shot) */
+    uint64_t deadline;    /* TSC of the next expiry, 0 = not armed */
+    uint64_t expiry_ref;  /* reference time of that expiry */
+    bool msg_pending;     /* expiry message waiting for a free slot */
+    uint64_t pending_ref; /* the expiry time that message carries */
 };
 
 /* --- the Hyper-V synthetic MSR state (root/hv/msr.c) -------------------- */

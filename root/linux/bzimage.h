@@ -18,9 +18,10 @@
 #define LINUX_BOOT_PARAMS_GPA 0x10000u
 #define LINUX_CMDLINE_GPA 0x20000u
 #define LINUX_CMDLINE_MAX 0x1000u
-#define LINUX_PAGE_TABLES_GPA 0x30000u /* PML4, PDPT, 4 PDs: 0x30000-0x35FFF   \
-                                        */
-#define LINUX_ACPI_GPA 0xE0000u        /* tables from root/acpi */
+#define LINUX_PAGE_TABLES_GPA                                                  \
+    0x30000u                    /* PML4, PDPT, 4 PDs: 0x30000-0x35FFF          \
+                                 */
+#define LINUX_ACPI_GPA 0xE0000u /* tables from root/acpi */
 #define LINUX_LOW_RAM_END 0x9FC00u
 
 /* Selectors the 64-bit boot protocol requires: __BOOT_CS, __BOOT_DS. */

@@ -218,6 +218,7 @@ int ic_host_handle(struct ic_host *ic, unsigned svc, const uint8_t *msg,
 static uint32_t ic_open(struct vmbus_server_channel *ch, void *ctx,
                         const uint8_t *user_data)
 {
+    (void)user_data;
     struct ic_hsvc *s = ctx;
 
     s->ch = ch;
@@ -227,11 +228,13 @@ static uint32_t ic_open(struct vmbus_server_channel *ch, void *ctx,
 
 static void ic_opened(struct vmbus_server_channel *ch, void *ctx)
 {
+    (void)ch;
     send_negotiate(ctx);
 }
 
 static void ic_close(struct vmbus_server_channel *ch, void *ctx)
 {
+    (void)ch;
     struct ic_hsvc *s = ctx;
 
     s->ready = false;

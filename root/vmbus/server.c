@@ -375,6 +375,7 @@ static void on_gpadl_body(struct vmbus_server *srv, const void *buf,
 static void close_channel(struct vmbus_server *srv,
                           struct vmbus_server_channel *ch)
 {
+    (void)srv;
     if (ch->state != SCH_OPEN)
         return;
     ch->state = SCH_OFFERED;
@@ -387,6 +388,7 @@ static void close_channel(struct vmbus_server *srv,
 static void on_gpadl_teardown(struct vmbus_server *srv, const void *buf,
                               uint32_t len)
 {
+    (void)len;
     struct vmbus_msg_gpadl_teardown m;
     struct vmbus_msg_gpadl_torndown r;
     struct vmbus_server_channel *ch;
@@ -503,6 +505,7 @@ static uint32_t map_rings(struct vmbus_server *srv,
 
 static void on_open(struct vmbus_server *srv, const void *buf, uint32_t len)
 {
+    (void)len;
     struct vmbus_msg_open_channel m;
     struct vmbus_server_channel *ch;
     uint32_t status;
@@ -537,6 +540,7 @@ static void on_open(struct vmbus_server *srv, const void *buf, uint32_t len)
 
 static void on_close(struct vmbus_server *srv, const void *buf, uint32_t len)
 {
+    (void)len;
     struct vmbus_msg_relid m;
     struct vmbus_server_channel *ch;
 
@@ -561,6 +565,7 @@ static void free_channel(struct vmbus_server *srv,
 static void on_relid_released(struct vmbus_server *srv, const void *buf,
                               uint32_t len)
 {
+    (void)len;
     struct vmbus_msg_relid m;
     struct vmbus_server_channel *ch;
 
@@ -577,6 +582,8 @@ static void on_relid_released(struct vmbus_server *srv, const void *buf,
 static void on_request_offers(struct vmbus_server *srv, const void *buf,
                               uint32_t len)
 {
+    (void)buf;
+    (void)len;
     struct vmbus_msg_hdr h = {.msgtype = VMBUS_MSG_ALL_OFFERS_DELIVERED};
     uint32_t i;
 
@@ -628,6 +635,7 @@ static bool version_known(uint32_t v)
 static void on_initiate_contact(struct vmbus_server *srv, const void *buf,
                                 uint32_t len)
 {
+    (void)len;
     struct vmbus_msg_initiate_contact m;
     struct vmbus_msg_version_response r;
     uint32_t v;
@@ -675,6 +683,8 @@ static void on_initiate_contact(struct vmbus_server *srv, const void *buf,
 
 static void on_unload(struct vmbus_server *srv, const void *buf, uint32_t len)
 {
+    (void)buf;
+    (void)len;
     struct vmbus_msg_hdr h = {.msgtype = VMBUS_MSG_UNLOAD_COMPLETE};
 
     disconnect(srv);
@@ -684,6 +694,7 @@ static void on_unload(struct vmbus_server *srv, const void *buf, uint32_t len)
 static void on_modify_channel(struct vmbus_server *srv, const void *buf,
                               uint32_t len)
 {
+    (void)len;
     struct vmbus_msg_modify_channel m;
     struct {
         struct vmbus_msg_hdr hdr;
@@ -759,6 +770,7 @@ uint32_t vmbus_server_on_post_message(struct vmbus_server *srv,
 static void chan_signalled(struct vmbus_server *srv,
                            struct vmbus_server_channel *ch)
 {
+    (void)srv;
     if (ch->state == SCH_OPEN && ch->dev.ops && ch->dev.ops->packet)
         ch->dev.ops->packet(ch, ch->dev.ctx);
 }
@@ -766,6 +778,7 @@ static void chan_signalled(struct vmbus_server *srv,
 uint32_t vmbus_server_on_signal_event(struct vmbus_server *srv,
                                       uint32_t conn_id, uint16_t flag)
 {
+    (void)flag;
     struct vmbus_server_channel *ch;
     uint32_t i;
 
