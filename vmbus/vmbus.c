@@ -352,6 +352,7 @@ static void on_offer(struct vmbus *vb, const void *buf, uint32_t len)
 
 static void on_rescind(struct vmbus *vb, const void *buf, uint32_t len)
 {
+    (void)len;
     struct vmbus_msg_relid m;
     struct vmbus_channel *ch;
 
@@ -377,6 +378,7 @@ static void on_rescind(struct vmbus *vb, const void *buf, uint32_t len)
 
 static void on_gpadl_created(struct vmbus *vb, const void *buf, uint32_t len)
 {
+    (void)len;
     struct vmbus_msg_gpadl_created m;
 
     memcpy(&m, buf, sizeof(m));
@@ -391,6 +393,7 @@ static void on_gpadl_created(struct vmbus *vb, const void *buf, uint32_t len)
 
 static void on_gpadl_torndown(struct vmbus *vb, const void *buf, uint32_t len)
 {
+    (void)len;
     struct vmbus_msg_gpadl_torndown m;
 
     memcpy(&m, buf, sizeof(m));
@@ -404,6 +407,7 @@ static void on_gpadl_torndown(struct vmbus *vb, const void *buf, uint32_t len)
 
 static void on_version_response(struct vmbus *vb, const void *buf, uint32_t len)
 {
+    (void)len;
     if (vb->connected || vb->vresp_done) {
         vmbus_logf(vb, "vmbus: unexpected VersionResponse");
         return;
@@ -415,6 +419,7 @@ static void on_version_response(struct vmbus *vb, const void *buf, uint32_t len)
 
 static void on_open_result(struct vmbus *vb, const void *buf, uint32_t len)
 {
+    (void)len;
     struct vmbus_msg_open_result m;
 
     memcpy(&m, buf, sizeof(m));
@@ -423,11 +428,15 @@ static void on_open_result(struct vmbus *vb, const void *buf, uint32_t len)
 
 static void on_all_offers(struct vmbus *vb, const void *buf, uint32_t len)
 {
+    (void)buf;
+    (void)len;
     vb->offers_done = true;
 }
 
 static void on_unload_complete(struct vmbus *vb, const void *buf, uint32_t len)
 {
+    (void)buf;
+    (void)len;
     vb->unload_done = true;
 }
 

@@ -66,6 +66,7 @@ static int g_post(void *ctx, uint32_t conn, uint32_t type, const void *p,
 
 static int g_signal(void *ctx, uint32_t conn, uint16_t flag)
 {
+    (void)flag;
     struct lb *lb = ctx;
     unsigned i;
 
@@ -163,6 +164,7 @@ static int h_set_flag(void *ctx, uint32_t sint, uint32_t flag)
 
 static void h_raise(void *ctx, uint32_t sint)
 {
+    (void)sint;
     struct lb *lb = ctx;
 
     lb->sint_raised = true;
@@ -171,11 +173,13 @@ static void h_raise(void *ctx, uint32_t sint)
 
 static void *h_alloc(void *ctx, size_t n)
 {
+    (void)ctx;
     return calloc(1, n);
 }
 
 static void h_free(void *ctx, void *p)
 {
+    (void)ctx;
     free(p);
 }
 

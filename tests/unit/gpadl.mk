@@ -1,0 +1,2 @@
+UNIT_TESTS += gpadl
+UNIT_gpadl_SRCS := common/gpadl.c

@@ -1,0 +1,2 @@
+UNIT_TESTS += ring
+UNIT_ring_SRCS := common/ring.c
