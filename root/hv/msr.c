@@ -348,13 +348,26 @@ static const struct msr_range *msr_lookup(uint32_t msr)
     return NULL;
 }
 
+/* The first few unknown accesses are logged; a hostile child that loops
+ * over MSR space must not flood the root's console. */
+#define UNKNOWN_MSR_LOG_LIMIT 32u
+
+static bool log_unknown(const struct vcpu *v)
+{
+    uint64_t n = v->unknown_msr_reads + v->unknown_msr_writes;
+    if (n == UNKNOWN_MSR_LOG_LIMIT + 1)
+        root_log("child: further unknown MSR accesses are counted only\n");
+    return n <= UNKNOWN_MSR_LOG_LIMIT;
+}
+
 int hv_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     const struct msr_range *r = msr_lookup(msr);
     *val = 0;
     if (!r) {
         v->unknown_msr_reads++;
-        root_log("child: rdmsr 0x%x unknown: #GP\n", msr);
+        if (log_unknown(v))
+            root_log("child: rdmsr 0x%x unknown: #GP\n", msr);
         return -EINVAL;
     }
     int rc = r->read(v, msr, val);
@@ -368,8 +381,9 @@ int hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     const struct msr_range *r = msr_lookup(msr);
     if (!r) {
         v->unknown_msr_writes++;
-        root_log("child: wrmsr 0x%x <- 0x%llx unknown: #GP\n", msr,
-                 (unsigned long long)val);
+        if (log_unknown(v))
+            root_log("child: wrmsr 0x%x <- 0x%llx unknown: #GP\n", msr,
+                     (unsigned long long)val);
         return -EINVAL;
     }
     return r->write(v, msr, val) < 0 ? -EINVAL : 0;
