@@ -170,8 +170,7 @@ int main(int argc, char **argv)
     size_t i;
 
     if (secs <= 0 || ring_bytes < 16384 || ring_bytes % 4096) {
-        fprintf(stderr, "usage: %s [seconds-per-case] [ring-bytes]\n",
-                argv[0]);
+        fprintf(stderr, "usage: %s [seconds-per-case] [ring-bytes]\n", argv[0]);
         return 2;
     }
     printf("ring: %u-byte ring, writer and reader threads, %.1f s per case\n",
