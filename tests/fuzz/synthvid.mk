@@ -1,0 +1,2 @@
+FUZZ_TARGETS += synthvid
+FUZZ_synthvid_SRCS := common/synthvid_msg.c

@@ -1,0 +1,2 @@
+# Pure C shared by the input and video VSCs and VSPs (and the host tests).
+COMMON_SRCS += common/synth_input.c common/hid_desc.c common/synthvid_msg.c
