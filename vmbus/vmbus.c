@@ -111,6 +111,8 @@ int vmbus_wait_flag(struct vmbus *vb, const bool *flag)
     return 0;
 }
 
+static void release_channel(struct vmbus *vb, struct vmbus_channel *ch);
+
 static int post_hdr(struct vmbus *vb, uint32_t type)
 {
     struct vmbus_msg_hdr h = {.msgtype = type};
@@ -188,6 +190,10 @@ int vmbus_connect(struct vmbus *vb, uint32_t max_version)
 
     if (vb->connected)
         return -EALREADY;
+    /* Channels of an earlier connection are gone on the host side. */
+    for (i = 1; i <= VMBUS_MAX_RELID; i++)
+        if (vb->chans[i])
+            release_channel(vb, vb->chans[i]);
     if (!vb->int_page)
         vb->int_page = vb->plat.alloc_pages(vb->plat.ctx, 1);
     if (!vb->monitor_pages)
@@ -257,6 +263,21 @@ int vmbus_register_driver(struct vmbus *vb, const struct vmbus_driver *drv)
         return -ENOSPC;
     vb->drivers[vb->ndrivers++] = drv;
     return 0;
+}
+
+int vmbus_unregister_driver(struct vmbus *vb, const struct vmbus_driver *drv)
+{
+    size_t i;
+
+    for (i = 0; i < vb->ndrivers; i++) {
+        if (vb->drivers[i] == drv) {
+            memmove(&vb->drivers[i], &vb->drivers[i + 1],
+                    (vb->ndrivers - i - 1) * sizeof(vb->drivers[0]));
+            vb->ndrivers--;
+            return 0;
+        }
+    }
+    return -ENOENT;
 }
 
 static void release_channel(struct vmbus *vb, struct vmbus_channel *ch)
@@ -352,10 +373,10 @@ static void on_offer(struct vmbus *vb, const void *buf, uint32_t len)
 
 static void on_rescind(struct vmbus *vb, const void *buf, uint32_t len)
 {
-    (void)len;
     struct vmbus_msg_relid m;
     struct vmbus_channel *ch;
 
+    (void)len;
     memcpy(&m, buf, sizeof(m));
     if (m.child_relid == 0 || m.child_relid > VMBUS_MAX_RELID ||
         !(ch = vb->chans[m.child_relid])) {
@@ -378,9 +399,9 @@ static void on_rescind(struct vmbus *vb, const void *buf, uint32_t len)
 
 static void on_gpadl_created(struct vmbus *vb, const void *buf, uint32_t len)
 {
-    (void)len;
     struct vmbus_msg_gpadl_created m;
 
+    (void)len;
     memcpy(&m, buf, sizeof(m));
     if (!vb->gpadl_wait || vb->gpadl_wait->key != m.gpadl ||
         vb->gpadl_wait->done) {
@@ -393,9 +414,9 @@ static void on_gpadl_created(struct vmbus *vb, const void *buf, uint32_t len)
 
 static void on_gpadl_torndown(struct vmbus *vb, const void *buf, uint32_t len)
 {
-    (void)len;
     struct vmbus_msg_gpadl_torndown m;
 
+    (void)len;
     memcpy(&m, buf, sizeof(m));
     if (!vb->teardown_wait || vb->teardown_wait->key != m.gpadl ||
         vb->teardown_wait->done) {
@@ -419,9 +440,9 @@ static void on_version_response(struct vmbus *vb, const void *buf, uint32_t len)
 
 static void on_open_result(struct vmbus *vb, const void *buf, uint32_t len)
 {
-    (void)len;
     struct vmbus_msg_open_result m;
 
+    (void)len;
     memcpy(&m, buf, sizeof(m));
     vmbus_chan_on_open_result(vb, &m);
 }

@@ -45,6 +45,8 @@ void vmbus_set_timeout(struct vmbus *vb, uint64_t ns);
 /*
  * Negotiates a version <= max_version (0 = the newest we speak, 5.3), then
  * requests offers, waits for AllOffersDelivered and probes drivers.
+ * Channels left from an earlier connection (after vmbus_disconnect()) are
+ * removed first: their drivers' remove() runs and they are freed.
  * Returns 0, -EALREADY (connected), -ENOTSUP (the host accepted none of
  * 5.3/5.2/5.1/5.0/4.1/4.0/3.0), -ECONNREFUSED (accepted with a failed
  * connection state), -ETIMEDOUT, -ENOMEM, -EIO (post failed).
@@ -84,6 +86,9 @@ struct vmbus_driver {
 /* Registers drv (kept by pointer).  Returns 0, -ENOSPC (table full), or
  * -EINVAL.  Register before vmbus_connect() to bind boot-time offers. */
 int vmbus_register_driver(struct vmbus *vb, const struct vmbus_driver *drv);
+/* Removes drv from the table; channels it bound keep running.  Returns 0
+ * or -ENOENT. */
+int vmbus_unregister_driver(struct vmbus *vb, const struct vmbus_driver *drv);
 
 /* ---- channels ---- */
 

@@ -465,6 +465,8 @@ struct ic_guest *ic_guest_create(struct vmbus *vb,
         s->drv.remove = remove_ic;
         s->drv.ctx = s;
         if (vmbus_register_driver(vb, &s->drv) < 0) {
+            while (i-- > 0)
+                vmbus_unregister_driver(vb, &g->svc[i].drv);
             free(g);
             return NULL;
         }

@@ -9,7 +9,8 @@
 struct ic_hsvc {
     struct ic_host *ic;
     unsigned svc;
-    struct vmbus_server_channel *ch;
+    struct vmbus_server_channel *dev; /* our device's channel */
+    struct vmbus_server_channel *ch;  /* set while open */
     bool ready;
     struct ic_version fw, msg;
     uint8_t next_tid;
@@ -51,6 +52,19 @@ static const struct {
                           ts_versions, 3},
     [IC_HOST_KVP] = {"kvp", VMBUS_CLASS_KVP, IC_MSG_KVP, kvp_versions, 3},
 };
+
+static void remove_devices(struct ic_host *ic)
+{
+    unsigned i;
+
+    for (i = 0; i < IC_HOST_COUNT; i++) {
+        if (ic->svc[i].dev)
+            vmbus_server_rescind(ic->srv, ic->svc[i].dev);
+        ic->svc[i].dev = NULL;
+        ic->svc[i].ch = NULL;
+        ic->svc[i].ready = false;
+    }
+}
 
 static int send_req(struct ic_hsvc *s, uint16_t msgtype, const void *body,
                     uint32_t body_len)
@@ -218,9 +232,9 @@ int ic_host_handle(struct ic_host *ic, unsigned svc, const uint8_t *msg,
 static uint32_t ic_open(struct vmbus_server_channel *ch, void *ctx,
                         const uint8_t *user_data)
 {
-    (void)user_data;
     struct ic_hsvc *s = ctx;
 
+    (void)user_data;
     s->ch = ch;
     s->ready = false;
     return 0;
@@ -234,10 +248,11 @@ static void ic_opened(struct vmbus_server_channel *ch, void *ctx)
 
 static void ic_close(struct vmbus_server_channel *ch, void *ctx)
 {
-    (void)ch;
     struct ic_hsvc *s = ctx;
 
+    (void)ch;
     s->ready = false;
+    s->ch = NULL;
 }
 
 static void ic_packet(struct vmbus_server_channel *ch, void *ctx)
@@ -295,7 +310,8 @@ struct ic_host *ic_host_create(struct vmbus_server *srv,
         d.instance_id.data4[7] ^= 0x5A;
         d.ops = &ic_ops;
         d.ctx = &ic->svc[i];
-        if (vmbus_server_add_device(srv, &d, NULL) < 0) {
+        if (vmbus_server_add_device(srv, &d, &ic->svc[i].dev) < 0) {
+            remove_devices(ic);
             vmbus_server_free(srv, ic);
             return NULL;
         }
@@ -305,8 +321,10 @@ struct ic_host *ic_host_create(struct vmbus_server *srv,
 
 void ic_host_destroy(struct ic_host *ic)
 {
-    if (ic)
-        vmbus_server_free(ic->srv, ic);
+    if (!ic)
+        return;
+    remove_devices(ic);
+    vmbus_server_free(ic->srv, ic);
 }
 
 bool ic_host_ready(const struct ic_host *ic, unsigned svc)

@@ -37,7 +37,7 @@ struct ic_host_events {
 /* Adds the four IC devices to srv.  NULL on failure.  ev may be NULL. */
 struct ic_host *ic_host_create(struct vmbus_server *srv,
                                const struct ic_host_events *ev);
-/* Frees; call after vmbus_server_destroy() (the devices point here). */
+/* Rescinds the four devices and frees; call before vmbus_server_destroy(). */
 void ic_host_destroy(struct ic_host *ic);
 
 /* True once the guest opened service svc and agreed on versions. */

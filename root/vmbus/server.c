@@ -388,12 +388,12 @@ static void close_channel(struct vmbus_server *srv,
 static void on_gpadl_teardown(struct vmbus_server *srv, const void *buf,
                               uint32_t len)
 {
-    (void)len;
     struct vmbus_msg_gpadl_teardown m;
     struct vmbus_msg_gpadl_torndown r;
     struct vmbus_server_channel *ch;
     struct srv_gpadl *g;
 
+    (void)len;
     memcpy(&m, buf, sizeof(m));
     g = find_gpadl(srv, m.gpadl);
     if (!g || !g->complete || g->a.relid != m.child_relid) {
@@ -505,11 +505,11 @@ static uint32_t map_rings(struct vmbus_server *srv,
 
 static void on_open(struct vmbus_server *srv, const void *buf, uint32_t len)
 {
-    (void)len;
     struct vmbus_msg_open_channel m;
     struct vmbus_server_channel *ch;
     uint32_t status;
 
+    (void)len;
     memset(&m, 0, sizeof(m));
     memcpy(&m, buf, VMBUS_MSG_OPEN_CHANNEL_SIZE);
     ch = lookup(srv, m.child_relid);
@@ -540,10 +540,10 @@ static void on_open(struct vmbus_server *srv, const void *buf, uint32_t len)
 
 static void on_close(struct vmbus_server *srv, const void *buf, uint32_t len)
 {
-    (void)len;
     struct vmbus_msg_relid m;
     struct vmbus_server_channel *ch;
 
+    (void)len;
     memcpy(&m, buf, sizeof(m));
     ch = lookup(srv, m.child_relid);
     if (!ch || ch->state != SCH_OPEN) {
@@ -565,10 +565,10 @@ static void free_channel(struct vmbus_server *srv,
 static void on_relid_released(struct vmbus_server *srv, const void *buf,
                               uint32_t len)
 {
-    (void)len;
     struct vmbus_msg_relid m;
     struct vmbus_server_channel *ch;
 
+    (void)len;
     memcpy(&m, buf, sizeof(m));
     ch = lookup(srv, m.child_relid);
     if (!ch || ch->state != SCH_RESCINDED) {
@@ -582,11 +582,11 @@ static void on_relid_released(struct vmbus_server *srv, const void *buf,
 static void on_request_offers(struct vmbus_server *srv, const void *buf,
                               uint32_t len)
 {
-    (void)buf;
-    (void)len;
     struct vmbus_msg_hdr h = {.msgtype = VMBUS_MSG_ALL_OFFERS_DELIVERED};
     uint32_t i;
 
+    (void)buf;
+    (void)len;
     if (srv->offers_requested) {
         slog(srv, "vmbus-server: offers requested twice");
         return;
@@ -635,12 +635,12 @@ static bool version_known(uint32_t v)
 static void on_initiate_contact(struct vmbus_server *srv, const void *buf,
                                 uint32_t len)
 {
-    (void)len;
     struct vmbus_msg_initiate_contact m;
     struct vmbus_msg_version_response r;
     uint32_t v;
     uint32_t sint = VMBUS_MESSAGE_SINT;
 
+    (void)len;
     memset(&m, 0, sizeof(m));
     memcpy(&m, buf, VMBUS_MSG_INITIATE_CONTACT_SIZE);
     v = m.version_requested;
@@ -683,10 +683,10 @@ static void on_initiate_contact(struct vmbus_server *srv, const void *buf,
 
 static void on_unload(struct vmbus_server *srv, const void *buf, uint32_t len)
 {
-    (void)buf;
-    (void)len;
     struct vmbus_msg_hdr h = {.msgtype = VMBUS_MSG_UNLOAD_COMPLETE};
 
+    (void)buf;
+    (void)len;
     disconnect(srv);
     send_msg(srv, &h, sizeof(h));
 }
@@ -694,7 +694,6 @@ static void on_unload(struct vmbus_server *srv, const void *buf, uint32_t len)
 static void on_modify_channel(struct vmbus_server *srv, const void *buf,
                               uint32_t len)
 {
-    (void)len;
     struct vmbus_msg_modify_channel m;
     struct {
         struct vmbus_msg_hdr hdr;
@@ -702,6 +701,7 @@ static void on_modify_channel(struct vmbus_server *srv, const void *buf,
         uint32_t status;
     } r;
 
+    (void)len;
     memcpy(&m, buf, sizeof(m));
     if (srv->version < VMBUS_VERSION_WIN10_V5_3)
         return; /* older guests expect no answer */
@@ -778,10 +778,10 @@ static void chan_signalled(struct vmbus_server *srv,
 uint32_t vmbus_server_on_signal_event(struct vmbus_server *srv,
                                       uint32_t conn_id, uint16_t flag)
 {
-    (void)flag;
     struct vmbus_server_channel *ch;
     uint32_t i;
 
+    (void)flag;
     if (conn_id == VMBUS_CONNID_EVENT) {
         /* WS2008 style: scan the guest-to-host half of the page. */
         uint8_t *half;

@@ -74,9 +74,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ic_host_handle(h, sel % 4, buf, len);
         }
     }
+    ic_host_destroy(h);
     lb_fini(&lb);
     ic_guest_destroy(g);
-    free(h);
     free(buf);
     return 0;
 }

@@ -21,9 +21,9 @@ static uint32_t e_open(struct vmbus_server_channel *ch, void *ctx,
 
 static void e_close(struct vmbus_server_channel *ch, void *ctx)
 {
-    (void)ch;
     struct echo_vsp *e = ctx;
 
+    (void)ch;
     e->closes++;
 }
 

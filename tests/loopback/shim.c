@@ -66,10 +66,10 @@ static int g_post(void *ctx, uint32_t conn, uint32_t type, const void *p,
 
 static int g_signal(void *ctx, uint32_t conn, uint16_t flag)
 {
-    (void)flag;
     struct lb *lb = ctx;
     unsigned i;
 
+    (void)flag;
     lb->signals_sent++;
     for (i = 0; i < lb->nsignals; i++)
         if (lb->signals[i] == conn)
@@ -164,9 +164,9 @@ static int h_set_flag(void *ctx, uint32_t sint, uint32_t flag)
 
 static void h_raise(void *ctx, uint32_t sint)
 {
-    (void)sint;
     struct lb *lb = ctx;
 
+    (void)sint;
     lb->sint_raised = true;
     lb->sints_raised++;
 }

@@ -117,11 +117,9 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
 
+    ic_host_destroy(f->host);
     lb_fini(&f->lb);
     ic_guest_destroy(f->guest);
-    /* The host ICs were allocated from the (now destroyed) server's
-     * allocator, which is plain calloc here. */
-    free(f->host);
     free(f);
     return 0;
 }

@@ -593,6 +593,15 @@ static void test_unload(void **state)
     assert_int_equal(vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND, 0, 1, "x", 1),
                      -ENOTCONN);
     assert_int_equal(vmbus_disconnect(f->lb.vb), -ENOTCONN);
+    /* A new connection starts from fresh offers. */
+    assert_int_equal(vmbus_connect(f->lb.vb, 0), 0);
+    ch = vmbus_find_channel(f->lb.vb, &class_echo);
+    assert_non_null(ch);
+    assert_int_equal(vmbus_chan_open(ch, 8192, 8192, NULL, 0, NULL, NULL), 0);
+    assert_int_equal(vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND, 0, 1, "x", 1),
+                     0);
+    lb_pump(&f->lb);
+    assert_int_equal(f->echo.packets, 1);
 }
 
 static void test_host_silent_times_out(void **state)
