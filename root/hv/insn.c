@@ -165,6 +165,22 @@ int insn_decode_mov(const uint8_t *b, unsigned n, bool long_mode, bool cs_db,
     uint8_t opsize = (rex & 8) ? 8 : (opsize16 == def32 ? 2 : 4);
     uint8_t op = b[i++];
     bool twobyte = false;
+    if (op >= 0xA0 && op <= 0xA3) {
+        /* MOV AL/eAX <-> moffs: the address is an immediate of the
+         * address size (GCC emits these for absolute addresses). */
+        unsigned asz = long_mode ? (addr_override ? 4 : 8)
+                                 : (cs_db != addr_override ? 4 : 2);
+        if (asz == 2)
+            return -EINVAL;
+        if (i + asz > n)
+            return -EFAULT;
+        out->is_write = op >= 0xA2;
+        out->size = (op & 1) ? opsize : 1;
+        out->dst_size = out->size;
+        out->reg = GPR_RAX;
+        out->len = (uint8_t)(i + asz);
+        return 0;
+    }
     if (op == 0x0F) {
         if (i >= n)
             return -EFAULT;

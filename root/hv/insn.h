@@ -37,7 +37,8 @@ struct mmio_insn {
 
 /*
  * Decodes bytes[0..n) in the code size given by long_mode/cs_db: MOV
- * r/m,r (88/89), MOV r,r/m (8A/8B), MOV r/m,imm (C6/C7), MOVZX (0F B6/B7)
+ * r/m,r (88/89), MOV r,r/m (8A/8B), MOV r/m,imm (C6/C7), MOV with a moffs
+ * address (A0-A3), MOVZX (0F B6/B7)
  * with optional REX, 0x66 and segment prefixes.  Returns 0, -EINVAL for
  * anything else (register operands, 16-bit addressing, other opcodes),
  * -EFAULT when n is too short.

@@ -92,6 +92,19 @@ static void test_decode_forms(void **state)
     /* 16-bit store with 0x66 */
     static const uint8_t h[] = {0x66, 0x89, 0x10};
     assert_int_equal(dec(h, sizeof(h), true, 0).size, 2);
+    /* movabs 0xfee00030, %eax (A1 moffs64) and its 32-bit-code form */
+    static const uint8_t mo[] = {0xA1, 0x30, 0x00, 0xE0, 0xFE, 0, 0, 0, 0};
+    mi = dec(mo, sizeof(mo), true, 0);
+    assert_int_equal(mi.len, 9);
+    assert_int_equal(mi.reg, GPR_RAX);
+    assert_int_equal(mi.size, 4);
+    assert_false(mi.is_write);
+    static const uint8_t mo32[] = {0xA3, 0xB0, 0x00, 0xE0, 0xFE};
+    struct mmio_insn mm;
+    assert_int_equal(insn_decode_mov(mo32, sizeof(mo32), false, true, &mm), 0);
+    assert_int_equal(mm.len, 5);
+    assert_true(mm.is_write);
+    assert_int_equal(insn_decode_mov(mo, 5, true, true, &mm), -EFAULT);
     /* 32-bit code: same encodings, no REX */
     static const uint8_t p32[] = {0x89, 0x0D, 0xB0, 0x00, 0xE0, 0xFE};
     struct mmio_insn m32;

@@ -1,0 +1,24 @@
+# Children for the root's end-to-end tests (tests/e2e cases boot them with
+# tools/enlight-run --root --image build/root/test/NAME.elf):
+#   roottest  checks the Hyper-V interface from inside; status = failures
+#   hostile   garbage to every synthetic MSR, hypercall and port; exits 7
+#   triple    a triple fault; the root must report it and exit 101
+# (The top Makefile defines root_obj and ROOT_LDS after including this.)
+ROOT_TEST_CHILDREN := roottest hostile triple
+ROOTTEST_SRCS := common/x86/start.S root/boot/mbheader.S \
+	root/boot/mb2header.S root/testchild/roottest.c common/x86/idt.c \
+	common/x86/trap.S common/x86/uart.c common/fmt.c
+ROOTTEST_OBJS := $(patsubst %,$(BUILD)/root/%.o,$(ROOTTEST_SRCS))
+
+$(BUILD)/root/test/roottest.elf: $(ROOTTEST_OBJS) root/boot/root.ld
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(LD) $(GUEST_LDFLAGS) -T root/boot/root.ld -o $@ \
+		$(ROOTTEST_OBJS) --start-group $(GUEST_LIBS) --end-group
+
+$(BUILD)/root/test/%.elf: $(BUILD)/root/root/testchild/%.S.o
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(LD) -nostdlib -static -z noexecstack \
+		-Ttext=0x100000 -e _start -o $@ $<
+
+EXTRA_ALL += $(patsubst %,$(BUILD)/root/test/%.elf,$(ROOT_TEST_CHILDREN))
+.PRECIOUS: $(BUILD)/root/root/testchild/%.S.o
