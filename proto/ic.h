@@ -96,6 +96,9 @@ struct ic_heartbeat {
 };
 _Static_assert(sizeof(struct ic_heartbeat) == 16, "heartbeat");
 #define IC_HEARTBEAT_MIN 8u
+/* Linux (heartbeat_msg_data) drops bodies shorter than 40 bytes: hosts
+ * send the heartbeat followed by zeros up to this size. */
+#define IC_HEARTBEAT_SEND_BYTES 40u
 #define IC_HB_STATE_HEALTHY 1u
 
 /* Shutdown body (shutdown_msg_data / ShutdownMessage). */

@@ -171,6 +171,12 @@ static int timesync(struct ic_service *s, uint8_t *msg, uint32_t len,
         memcpy(&t, msg + IC_BODY_OFFSET, IC_TIMESYNC_V4_MIN);
         parent = t.parent_time;
         flags = t.flags;
+        if (s->g->cfg.ref_time) {
+            uint64_t now = s->g->cfg.ref_time(s->g->cfg.ctx);
+            /* Only a forward, plausible (< 1 h) age is applied. */
+            if (now >= t.vm_reference && now - t.vm_reference < 36000000000ull)
+                parent += now - t.vm_reference;
+        }
     } else {
         struct ic_timesync_v3 t;
         if (len < IC_BODY_OFFSET + IC_TIMESYNC_V3_MIN)

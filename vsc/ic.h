@@ -36,6 +36,9 @@ struct ic_guest_config {
     void (*shutdown)(void *ctx, uint32_t flags);
     /* Host wall time in ns since 1970 (IC_TIMESYNC_* flags). */
     void (*set_time)(void *ctx, uint64_t unix_ns, uint8_t flags);
+    /* The partition reference counter (100 ns), used to age version 4
+     * samples by the time since the host took them.  NULL: not aged. */
+    uint64_t (*ref_time)(void *ctx);
     /*
      * Intrinsic pool entry `index` as ASCII key and value (NUL-terminated,
      * within key_cap/value_cap).  Returns 0, or -ENOENT past the last one.

@@ -356,6 +356,7 @@ static int ready_or(struct ic_host *ic, unsigned svc)
 
 int ic_host_tick(struct ic_host *ic, uint64_t now_ns, uint64_t period_ns)
 {
+    uint8_t body[IC_HEARTBEAT_SEND_BYTES];
     struct ic_heartbeat hb;
     int rc;
 
@@ -364,8 +365,10 @@ int ic_host_tick(struct ic_host *ic, uint64_t now_ns, uint64_t period_ns)
         return 0;
     memset(&hb, 0, sizeof(hb));
     hb.seq_num = ic->hb_seq + 10;
-    rc = send_req(&ic->svc[IC_HOST_HEARTBEAT], IC_MSG_HEARTBEAT, &hb,
-                  sizeof(hb));
+    memset(body, 0, sizeof(body));
+    memcpy(body, &hb, sizeof(hb));
+    rc = send_req(&ic->svc[IC_HOST_HEARTBEAT], IC_MSG_HEARTBEAT, body,
+                  sizeof(body));
     if (rc < 0)
         return rc;
     ic->hb_seq = hb.seq_num;
@@ -388,7 +391,8 @@ int ic_host_shutdown(struct ic_host *ic, uint32_t flags, uint32_t reason)
                     sizeof(sd));
 }
 
-int ic_host_timesync(struct ic_host *ic, uint64_t time_100ns, uint8_t flags)
+int ic_host_timesync(struct ic_host *ic, uint64_t time_100ns,
+                     uint64_t vm_ref_100ns, uint8_t flags)
 {
     struct ic_hsvc *s = &ic->svc[IC_HOST_TIMESYNC];
     int rc = ready_or(ic, IC_HOST_TIMESYNC);
@@ -399,6 +403,7 @@ int ic_host_timesync(struct ic_host *ic, uint64_t time_100ns, uint8_t flags)
         struct ic_timesync_v4 t;
         memset(&t, 0, sizeof(t));
         t.parent_time = time_100ns;
+        t.vm_reference = vm_ref_100ns;
         t.flags = flags;
         return send_req(s, IC_MSG_TIMESYNC, &t, sizeof(t));
     } else {

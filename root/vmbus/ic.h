@@ -58,8 +58,13 @@ int ic_host_tick(struct ic_host *ic, uint64_t now_ns, uint64_t period_ns);
  * full), -EINVAL (strings too long or not ASCII).
  */
 int ic_host_shutdown(struct ic_host *ic, uint32_t flags, uint32_t reason);
-/* time_100ns: host wall time in 100 ns since 1601. */
-int ic_host_timesync(struct ic_host *ic, uint64_t time_100ns, uint8_t flags);
+/*
+ * time_100ns: host wall time in 100 ns since 1601, sampled when the
+ * partition's reference counter (HV_MSR_TIME_REF_COUNT, 100 ns) read
+ * vm_ref_100ns; guests on 4.0 add the reference time elapsed since.
+ */
+int ic_host_timesync(struct ic_host *ic, uint64_t time_100ns,
+                     uint64_t vm_ref_100ns, uint8_t flags);
 int ic_host_kvp_enumerate(struct ic_host *ic, uint8_t pool, uint32_t index);
 int ic_host_kvp_get(struct ic_host *ic, uint8_t pool, const char *key);
 int ic_host_kvp_set(struct ic_host *ic, uint8_t pool, const char *key,

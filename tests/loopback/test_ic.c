@@ -28,6 +28,7 @@ struct fixture {
     unsigned shutdowns;
     uint32_t shutdown_flags;
     uint64_t wall_ns;
+    uint64_t ref_now;
     unsigned time_sets;
     /* host-side observations */
     unsigned kvp_results;
@@ -50,6 +51,12 @@ static void g_set_time(void *ctx, uint64_t ns, uint8_t flags)
     struct fixture *f = ctx;
     f->wall_ns = ns;
     f->time_sets++;
+}
+
+static uint64_t g_ref_time(void *ctx)
+{
+    struct fixture *f = ctx;
+    return f->ref_now;
 }
 
 static int g_kvp_auto(void *ctx, uint32_t index, char *key, size_t kcap,
@@ -105,6 +112,7 @@ static int setup(void **state)
     gc.shutdown = g_shutdown;
     gc.set_time = g_set_time;
     gc.kvp_auto = g_kvp_auto;
+    gc.ref_time = g_ref_time;
     f->guest = ic_guest_create(f->lb.vb, &gc);
     assert_non_null(f->guest);
     assert_int_equal(vmbus_connect(f->lb.vb, 0), 0);
@@ -184,16 +192,25 @@ static void test_timesync(void **state)
     uint64_t unix_s = 1795564800ull;
     uint64_t t100 = unix_s * 10000000ull + IC_EPOCH_DELTA_100NS + 3;
 
-    assert_int_equal(ic_host_timesync(f->host, t100, IC_TIMESYNC_SYNC), 0);
+    /* Sampled at reference time 1000; the guest reads 1500 when it
+     * applies it, so 500 * 100 ns are added. */
+    f->ref_now = 1500;
+    assert_int_equal(ic_host_timesync(f->host, t100, 1000, IC_TIMESYNC_SYNC),
+                     0);
     lb_pump(&f->lb);
     assert_int_equal(f->time_sets, 1);
+    assert_int_equal(f->wall_ns, unix_s * 1000000000ull + 300 + 50000);
+    /* A reference time in the future is not applied. */
+    assert_int_equal(ic_host_timesync(f->host, t100, 2000, IC_TIMESYNC_SYNC),
+                     0);
+    lb_pump(&f->lb);
     assert_int_equal(f->wall_ns, unix_s * 1000000000ull + 300);
     /* Probes don't set the clock; times before 1970 are ignored. */
-    assert_int_equal(ic_host_timesync(f->host, t100, IC_TIMESYNC_PROBE), 0);
-    assert_int_equal(ic_host_timesync(f->host, 5, IC_TIMESYNC_SYNC), 0);
+    assert_int_equal(ic_host_timesync(f->host, t100, 0, IC_TIMESYNC_PROBE), 0);
+    assert_int_equal(ic_host_timesync(f->host, 5, 0, IC_TIMESYNC_SYNC), 0);
     lb_pump(&f->lb);
-    assert_int_equal(f->time_sets, 1);
-    assert_int_equal(ic_guest_get_stats(f->guest)->timesyncs, 3);
+    assert_int_equal(f->time_sets, 2);
+    assert_int_equal(ic_guest_get_stats(f->guest)->timesyncs, 4);
 }
 
 /* Version 3 time sync bodies, through the message handler directly. */
