@@ -6,6 +6,7 @@
  * ROOT_EXIT_CHILD_CRASH.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/cmdline.h"
@@ -19,11 +20,14 @@
 #include "root/dev/pio.h"
 #include "root/hv/hv.h"
 #include "root/hv/testport.h"
+#include "root/hv/vmbus_host.h"
+#include "root/vmbus/ic.h"
 #include "root/svm/svm.h"
 
 #define MAX_PHYS (4ull << 30) /* the identity map ends here */
 #define DEFAULT_CHILD_MEM (64ull << 20)
 #define CHILD_MEM_ALIGN (2ull << 20)
+#define ROOT_HEAP_BYTES (32ull << 20) /* malloc: VMBus server, VSPs */
 
 void x86_main(uint32_t magic, uint64_t info_pa);
 
@@ -100,6 +104,29 @@ static void child_com1_sink(void *ctx, uint8_t byte)
     uart_putc(have_com2 ? UART_COM2 : UART_COM1, (char)byte);
 }
 
+static void *heap_zalloc(size_t bytes)
+{
+    return calloc(1, bytes);
+}
+
+static uint64_t now_ns(void)
+{
+    return (uint64_t)((unsigned __int128)rdtsc() * 1000000000u / root_tsc_hz());
+}
+
+/* The VMBus server and the integration components, unless vmbus=0. */
+static void vmbus_init(void)
+{
+    char val[8];
+    if (cmdline_get(bi.cmdline, "vmbus", val, sizeof(val)) == 1 &&
+        strcmp(val, "0") == 0)
+        return;
+    const struct root_vmbus_env env = {heap_zalloc, free, now_ns};
+    struct vmbus_server *srv = root_vmbus_attach(&child, &env);
+    if (!srv || !ic_host_create(srv, NULL))
+        root_puts("root: VMBus server not available\n");
+}
+
 static uint64_t child_mem_size(void)
 {
     char val[32];
@@ -144,6 +171,9 @@ void x86_main(uint32_t magic, uint64_t info_pa)
         root_exit(ROOT_EXIT_PANIC);
     }
     mem_init();
+    void *heap = root_page_alloc(ROOT_HEAP_BYTES / PMM_PAGE);
+    if (heap)
+        root_heap_init(heap, ROOT_HEAP_BYTES);
     root_clock_init();
     root_log("root: %llu MiB free, TSC %llu kHz, cmdline \"%s\"\n",
              (unsigned long long)(pmm_free_count(&pmm) / 256),
@@ -171,6 +201,7 @@ void x86_main(uint32_t magic, uint64_t info_pa)
     child.host_cpuid = host_cpuid;
     if (root_test_ports_add(&child))
         root_puts("root: test connections not registered\n");
+    vmbus_init();
 
     struct loader_module mods[LOADER_MAX_MODULES];
     unsigned nmods = 0;

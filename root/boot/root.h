@@ -20,6 +20,9 @@ void *root_page_alloc(unsigned npages);
 /* As above, aligned to align_pages pages. */
 void *root_page_alloc_aligned(size_t npages, size_t align_pages);
 
+/* Gives malloc its heap; only before the first allocation. */
+void root_heap_init(void *base, size_t len);
+
 /* Calibrates the TSC (PIT) and the LAPIC timer; installs the timer. */
 void root_clock_init(void);
 

@@ -1,8 +1,7 @@
 /*
  * newlib system-call glue for the root: console output on descriptors 1
- * and 2, a fixed heap, exit through isa-debug-exit.  The root itself
- * formats with common/fmt and never allocates; this is here so that any
- * libc routine that does reach a system call behaves.
+ * and 2, the heap behind malloc (the VMBus server and VSPs allocate with
+ * it), exit through isa-debug-exit.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -14,10 +13,20 @@
 #undef errno
 extern int errno;
 
-#define ROOT_HEAP_SIZE (256u * 1024u)
+/* A small static heap until root_heap_init() hands over a bigger one. */
+#define ROOT_EARLY_HEAP (64u * 1024u)
 
-static uint8_t heap[ROOT_HEAP_SIZE] __attribute__((aligned(16)));
-static size_t heap_used;
+static uint8_t early_heap[ROOT_EARLY_HEAP] __attribute__((aligned(16)));
+static uint8_t *heap = early_heap;
+static size_t heap_size = ROOT_EARLY_HEAP, heap_used;
+
+void root_heap_init(void *base, size_t len)
+{
+    if (heap_used == 0) {
+        heap = base;
+        heap_size = len;
+    }
+}
 
 int write(int fd, const void *buf, size_t len);
 int read(int fd, void *buf, size_t len);
@@ -48,7 +57,7 @@ int read(int fd, void *buf, size_t len)
 
 void *sbrk(ptrdiff_t incr)
 {
-    if ((incr > 0 && (size_t)incr > ROOT_HEAP_SIZE - heap_used) ||
+    if ((incr > 0 && (size_t)incr > heap_size - heap_used) ||
         (incr < 0 && (size_t)-incr > heap_used)) {
         errno = ENOMEM;
         return (void *)-1;

@@ -47,6 +47,10 @@ int hv_port_add_msg(struct vcpu *v, uint32_t conn_id, hv_msg_handler_fn fn,
                     void *ctx);
 int hv_port_add_event(struct vcpu *v, uint32_t conn_id, hv_event_handler_fn fn,
                       void *ctx);
+/* Event connections first..last (inclusive) to one handler; also -EINVAL
+ * for last < first, -EEXIST when any id in the range is taken. */
+int hv_port_add_event_range(struct vcpu *v, uint32_t first, uint32_t last,
+                            hv_event_handler_fn fn, void *ctx);
 /* The port for conn_id of the given kind, or NULL. */
 const struct hv_port *hv_port_find(const struct vcpu *v, uint32_t conn_id,
                                    bool is_event);
@@ -61,6 +65,20 @@ const struct hv_port *hv_port_find(const struct vcpu *v, uint32_t conn_id,
  */
 int synic_post(struct vcpu *v, unsigned sint, uint32_t msg_type,
                uint64_t sender, const void *payload, uint32_t size);
+/*
+ * Like synic_post() for a caller that keeps its own queue (the VMBus
+ * server): never queues.  Returns 0 (delivered, SINT raised), -EBUSY (slot
+ * occupied: its pending flag is now set, so the child will EOM and
+ * eom_hook runs; retry then), -ENODEV, -EINVAL as synic_post().
+ */
+int synic_post_try(struct vcpu *v, unsigned sint, uint32_t msg_type,
+                   uint64_t sender, const void *payload, uint32_t size);
+/* Sets an event flag without interrupting: 1 newly set, 0 already set,
+ * -ENODEV (SynIC or SIEFP off), -EINVAL (sint >= 16, flag >= 2048). */
+int synic_set_event_flag(struct vcpu *v, unsigned sint, unsigned flag);
+/* Raises the SINT's vector (unless masked, polled or the SynIC is off). */
+void synic_raise_sint(struct vcpu *v, unsigned sint);
+
 /*
  * Sets event flag `flag` of `sint` in the SIEFP page and raises the SINT if
  * the flag was clear.  Returns 1 if it was newly set, 0 if already set,

@@ -177,21 +177,30 @@ const struct hv_port *hv_port_find(const struct vcpu *v, uint32_t conn_id,
 {
     for (unsigned i = 0; i < v->ports.count; i++) {
         const struct hv_port *p = &v->ports.port[i];
-        if (p->conn_id == conn_id && p->is_event == is_event)
+        if (conn_id >= p->conn_id && conn_id <= p->conn_last &&
+            p->is_event == is_event)
             return p;
     }
     return NULL;
 }
 
-static int port_add(struct vcpu *v, uint32_t conn_id, bool is_event,
-                    hv_msg_handler_fn m, hv_event_handler_fn e, void *ctx)
+static int port_add(struct vcpu *v, uint32_t first, uint32_t last,
+                    bool is_event, hv_msg_handler_fn m, hv_event_handler_fn e,
+                    void *ctx)
 {
-    if (hv_port_find(v, conn_id, is_event))
-        return -EEXIST;
+    if (last < first)
+        return -EINVAL;
+    for (unsigned i = 0; i < v->ports.count; i++) {
+        const struct hv_port *p = &v->ports.port[i];
+        if (p->is_event == is_event && first <= p->conn_last &&
+            last >= p->conn_id)
+            return -EEXIST;
+    }
     if (v->ports.count >= HV_PORTS_MAX)
         return -ENOSPC;
     struct hv_port *p = &v->ports.port[v->ports.count++];
-    p->conn_id = conn_id;
+    p->conn_id = first;
+    p->conn_last = last;
     p->is_event = is_event;
     p->on_msg = m;
     p->on_event = e;
@@ -204,7 +213,7 @@ int hv_port_add_msg(struct vcpu *v, uint32_t conn_id, hv_msg_handler_fn fn,
 {
     if (!fn)
         return -EINVAL;
-    return port_add(v, conn_id, false, fn, NULL, ctx);
+    return port_add(v, conn_id, conn_id, false, fn, NULL, ctx);
 }
 
 int hv_port_add_event(struct vcpu *v, uint32_t conn_id, hv_event_handler_fn fn,
@@ -212,5 +221,13 @@ int hv_port_add_event(struct vcpu *v, uint32_t conn_id, hv_event_handler_fn fn,
 {
     if (!fn)
         return -EINVAL;
-    return port_add(v, conn_id, true, NULL, fn, ctx);
+    return port_add(v, conn_id, conn_id, true, NULL, fn, ctx);
+}
+
+int hv_port_add_event_range(struct vcpu *v, uint32_t first, uint32_t last,
+                            hv_event_handler_fn fn, void *ctx)
+{
+    if (!fn)
+        return -EINVAL;
+    return port_add(v, first, last, true, NULL, fn, ctx);
 }

@@ -132,7 +132,24 @@ static void redeliver(struct vcpu *v)
     }
 }
 
-int synic_signal_event(struct vcpu *v, unsigned sint, unsigned flag)
+int synic_post_try(struct vcpu *v, unsigned sint, uint32_t msg_type,
+                   uint64_t sender, const void *payload, uint32_t size)
+{
+    if (sint >= HV_SINT_COUNT || size > HV_MESSAGE_PAYLOAD_BYTES ||
+        msg_type == HV_MESSAGE_TYPE_NONE || (size && !payload))
+        return -EINVAL;
+    if (v->synic.q_len[sint]) {
+        /* The root's own queue goes first; keep the child EOMing. */
+        struct hv_message_page *page = simp(v);
+        if (!page)
+            return -ENODEV;
+        page->sint_message[sint].message_flags |= HV_MESSAGE_FLAG_PENDING;
+        return -EBUSY;
+    }
+    return slot_write(v, sint, msg_type, sender, payload, size);
+}
+
+int synic_set_event_flag(struct vcpu *v, unsigned sint, unsigned flag)
 {
     if (sint >= HV_SINT_COUNT || flag >= HV_EVENT_FLAGS_COUNT)
         return -EINVAL;
@@ -142,10 +159,21 @@ int synic_signal_event(struct vcpu *v, unsigned sint, unsigned flag)
     uint8_t *byte = &p->sint_flags[sint][flag / 8];
     uint8_t bit = (uint8_t)(1u << (flag % 8));
     uint8_t old = __atomic_fetch_or(byte, bit, __ATOMIC_SEQ_CST);
-    if (old & bit)
-        return 0;
-    sint_assert(v, sint);
-    return 1;
+    return (old & bit) ? 0 : 1;
+}
+
+void synic_raise_sint(struct vcpu *v, unsigned sint)
+{
+    if (sint < HV_SINT_COUNT)
+        sint_assert(v, sint);
+}
+
+int synic_signal_event(struct vcpu *v, unsigned sint, unsigned flag)
+{
+    int rc = synic_set_event_flag(v, sint, flag);
+    if (rc == 1)
+        sint_assert(v, sint);
+    return rc;
 }
 
 /* --- synthetic timers ---------------------------------------------------- */
@@ -322,6 +350,8 @@ int synic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return overlay_write(v, &s->simp, val);
     case HV_MSR_EOM:
         redeliver(v);
+        if (v->eom_hook)
+            v->eom_hook(v->eom_ctx, v);
         for (unsigned i = 0; i < HV_STIMER_COUNT; i++)
             if (v->stimer[i].msg_pending &&
                 stimer_deliver(v, i, v->stimer[i].pending_ref) == 0)

@@ -75,6 +75,8 @@ void vcpu_poll_timers(struct vcpu *v)
 {
     vapic_poll_timer(v);
     synic_poll(v);
+    if (v->poll_hook)
+        v->poll_hook(v->poll_ctx, v);
 }
 
 static uint64_t earliest(uint64_t a, uint64_t b)

@@ -140,7 +140,8 @@ typedef uint16_t (*hv_event_handler_fn)(void *ctx, struct vcpu *v,
                                         uint32_t conn_id, uint16_t flag);
 #define HV_PORTS_MAX 16u
 struct hv_port {
-    uint32_t conn_id;
+    uint32_t conn_id;   /* first id served */
+    uint32_t conn_last; /* last id served (== conn_id for one id) */
     bool is_event;
     hv_msg_handler_fn on_msg;
     hv_event_handler_fn on_event;
@@ -204,6 +205,17 @@ struct vcpu {
 
     /* Host CPUID, for the leaves passed through (tests supply a fake). */
     void (*host_cpuid)(uint32_t leaf, uint32_t sub, uint32_t out[4]);
+
+    /*
+     * Root-side services plugged in on top (the VMBus server): eom_hook
+     * runs after every EOM write, once the root's own queue has been
+     * retried; poll_hook runs before every entry into the child.  Both
+     * optional.
+     */
+    void (*eom_hook)(void *ctx, struct vcpu *v);
+    void *eom_ctx;
+    void (*poll_hook)(void *ctx, struct vcpu *v);
+    void *poll_ctx;
 
     /* Counters the root reports at child exit. */
     uint64_t unknown_msr_reads, unknown_msr_writes;

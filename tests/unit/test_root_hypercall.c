@@ -245,6 +245,25 @@ static void test_port_registry(void **state)
     assert_null(hv_port_find(&v, 100, true));
 }
 
+static void test_event_range(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        hv_port_add_event_range(&v, 0x2000, 0x2FFF, on_event, NULL), 0);
+    assert_int_equal(
+        hv_port_add_event_range(&v, 0x2FFF, 0x3000, on_event, NULL), -EEXIST);
+    assert_int_equal(hv_port_add_event_range(&v, 0x10, 0x5, on_event, NULL),
+                     -EINVAL);
+    assert_int_equal(hv_port_add_event(&v, 0x2800, on_event, NULL), -EEXIST);
+    assert_int_equal(hv_port_add_msg(&v, 0x2800, on_msg, NULL), 0);
+    assert_int_equal(
+        call(HVCALL_SIGNAL_EVENT | HV_HC_FAST, 0x2ABC | (3ull << 32), 0),
+        HV_STATUS_SUCCESS);
+    assert_int_equal(last_conn, 0x2ABC);
+    assert_int_equal(call(HVCALL_SIGNAL_EVENT | HV_HC_FAST, 0x3000, 0),
+                     HV_STATUS_INVALID_CONNECTION_ID);
+}
+
 static void test_echo_port(void **state)
 {
     (void)state;
@@ -289,6 +308,7 @@ int main(void)
         cmocka_unit_test_setup(test_signal_event, setup),
         cmocka_unit_test_setup(test_32bit_convention, setup),
         cmocka_unit_test_setup(test_port_registry, setup),
+        cmocka_unit_test_setup(test_event_range, setup),
         cmocka_unit_test_setup(test_echo_port, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -314,6 +314,50 @@ static void test_stimer_enable_rules(void **state)
                      -EINVAL);
 }
 
+static int eoms;
+static void count_eom(void *ctx, struct vcpu *vc)
+{
+    (void)ctx, (void)vc;
+    eoms++;
+}
+
+static void test_post_try_never_queues(void **state)
+{
+    (void)state;
+    eoms = 0;
+    v.eom_hook = count_eom;
+    assert_int_equal(synic_post_try(&v, 2, 1, 0, "a", 1), 0);
+    assert_true(irr(0x52));
+    take(0x52);
+    assert_int_equal(synic_post_try(&v, 2, 1, 0, "b", 1), -EBUSY);
+    assert_int_equal(slot(2)->message_flags & HV_MESSAGE_FLAG_PENDING, 1);
+    assert_int_equal(v.synic.q_len[2], 0);
+    slot(2)->message_type = HV_MESSAGE_TYPE_NONE;
+    hv_msr_write(&v, HV_MSR_EOM, 0);
+    assert_int_equal(eoms, 1);
+    assert_int_equal(slot(2)->message_type, HV_MESSAGE_TYPE_NONE);
+    /* Behind the root's own queue it waits too. */
+    synic_post(&v, 2, 1, 0, "c", 1);
+    synic_post(&v, 2, 1, 0, "d", 1);
+    slot(2)->message_type = HV_MESSAGE_TYPE_NONE;
+    assert_int_equal(synic_post_try(&v, 2, 1, 0, "e", 1), -EBUSY);
+    assert_int_equal(synic_post_try(&v, 16, 1, 0, "e", 1), -EINVAL);
+    hv_msr_write(&v, HV_MSR_SIMP, 0);
+    assert_int_equal(synic_post_try(&v, 3, 1, 0, "e", 1), -ENODEV);
+}
+
+static void test_flag_without_interrupt(void **state)
+{
+    (void)state;
+    assert_int_equal(synic_set_event_flag(&v, 2, 5), 1);
+    assert_int_equal(synic_set_event_flag(&v, 2, 5), 0);
+    assert_false(irr(0x52));
+    synic_raise_sint(&v, 2);
+    assert_true(irr(0x52));
+    synic_raise_sint(&v, 99); /* ignored */
+    assert_int_equal(synic_set_event_flag(&v, 2, 4096), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +376,8 @@ int main(void)
         cmocka_unit_test_setup(test_stimer_periodic_busy_slot, setup_on),
         cmocka_unit_test_setup(test_stimer_direct, setup_on),
         cmocka_unit_test_setup(test_stimer_enable_rules, setup_on),
+        cmocka_unit_test_setup(test_post_try_never_queues, setup_on),
+        cmocka_unit_test_setup(test_flag_without_interrupt, setup_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
