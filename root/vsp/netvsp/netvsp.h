@@ -35,12 +35,12 @@ struct netvsp_backend_ops {
 
 struct netvsp_config {
     uint8_t mac[6];
-    uint16_t mtu;               /* 0 = 1500 */
-    uint32_t max_nvsp_version;  /* highest NVSP_VERSION_* accepted, 0 = 6.1 */
-    uint32_t link_speed;        /* in 100 bit/s, 0 = 10 Gbit/s */
-    uint32_t recv_slot_bytes;   /* receive slot size, 0 = 1664 */
+    uint16_t mtu;                /* 0 = 1500 */
+    uint32_t max_nvsp_version;   /* highest NVSP_VERSION_* accepted, 0 = 6.1 */
+    uint32_t link_speed;         /* in 100 bit/s, 0 = 10 Gbit/s */
+    uint32_t recv_slot_bytes;    /* receive slot size, 0 = 1664 */
     uint32_t send_section_bytes; /* 0 = 6144 */
-    bool link_down;             /* start with the cable unplugged */
+    bool link_down;              /* start with the cable unplugged */
     const struct netvsp_backend_ops *backend;
     void *backend_ctx;
     /* Memory for netvsp state (zeroed), e.g. the server platform's. */
@@ -55,11 +55,11 @@ struct netvsp_config {
 struct netvsp_stats {
     uint64_t tx_frames, tx_bytes, tx_dropped; /* guest -> wire */
     uint64_t rx_frames, rx_bytes;             /* wire -> guest */
-    uint64_t rx_no_buffer;  /* dropped: no free receive slot */
-    uint64_t rx_filtered;   /* dropped: packet filter or not ready */
-    uint64_t bad_nvsp;      /* malformed or unexpected NVSP */
-    uint64_t bad_rndis;     /* malformed RNDIS from the guest */
-    uint64_t ctl_requests;  /* RNDIS control messages handled */
+    uint64_t rx_no_buffer; /* dropped: no free receive slot */
+    uint64_t rx_filtered;  /* dropped: packet filter or not ready */
+    uint64_t bad_nvsp;     /* malformed or unexpected NVSP */
+    uint64_t bad_rndis;    /* malformed RNDIS from the guest */
+    uint64_t ctl_requests; /* RNDIS control messages handled */
 };
 
 /*
@@ -82,6 +82,14 @@ int netvsp_receive(struct netvsp *vsp, const void *frame, uint32_t len);
 
 /* Cable state; tells an initialized guest with an indication. */
 void netvsp_set_link(struct netvsp *vsp, bool up);
+
+/*
+ * Fault injection for conformance tests of guests: NETVSP_FAULT_* bits.
+ * NO_CONTROL_REPLY: RNDIS control requests are taken (NVSP completion
+ * sent) but never answered.
+ */
+#define NETVSP_FAULT_NO_CONTROL_REPLY 0x1u
+void netvsp_set_faults(struct netvsp *vsp, uint32_t faults);
 
 /* Retries control messages that waited for a receive slot. */
 void netvsp_poll(struct netvsp *vsp);

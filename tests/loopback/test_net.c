@@ -1,0 +1,707 @@
+/*
+ * Loopback tests of the guest's netvsc against the root's netvsp over the
+ * VMBus client and server: NVSP version matrix, RNDIS queries and errors,
+ * frames both ways with send-section reuse, receive-buffer exhaustion,
+ * link indications, malformed NVSP/RNDIS in both directions, and lwIP TCP
+ * over the whole stack.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/rndis.h"
+#include "proto/nvsp.h"
+#include "proto/ring.h"
+#include "root/vsp/netvsp/netvsp.h"
+#include "tests/loopback/shim.h"
+#include "vsc/netvsc/netvsc.h"
+
+#include "lwip/ip_addr.h"
+#include "lwip/tcp.h"
+
+#define GUEST_PAGES 4096u
+#define WIRE_QUEUE 512u
+
+static const struct vmbus_guid instance =
+    VMBUS_GUID_INIT(0x11112222, 0x3333, 0x4444, 0x5555, 0x666677778888ull);
+static const uint8_t host_mac[6] = {0x00, 0x15, 0x5d, 0x01, 0x02, 0x03};
+
+struct wire_frame {
+    uint32_t len;
+    uint8_t data[1536];
+};
+
+struct fx {
+    struct lb lb;
+    struct netvsp *vsp;
+    struct netvsc *nv;
+    struct vmbus_channel *ch;
+    struct netvsp_config hcfg;
+    int tx_fail; /* backend refuses the next n frames */
+    /* guest -> wire */
+    struct wire_frame wire[WIRE_QUEUE];
+    unsigned wire_head, wire_count, tx_total;
+    /* wire -> guest, as the guest saw them */
+    unsigned rx_count;
+    uint8_t rx_last[1536];
+    uint32_t rx_last_len;
+    unsigned link_calls;
+    bool link_state;
+};
+
+static int backend_tx(void *ctx, const void *frame, uint32_t len)
+{
+    struct fx *f = ctx;
+    if (f->tx_fail > 0) {
+        f->tx_fail--;
+        return -EIO;
+    }
+    assert_true(len <= sizeof(f->wire[0].data));
+    assert_true(f->wire_count < WIRE_QUEUE);
+    struct wire_frame *w =
+        &f->wire[(f->wire_head + f->wire_count++) % WIRE_QUEUE];
+    w->len = len;
+    memcpy(w->data, frame, len);
+    f->tx_total++;
+    return 0;
+}
+
+static const struct netvsp_backend_ops backend = {.transmit = backend_tx};
+
+static void *h_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    return calloc(1, n);
+}
+
+static void h_free(void *ctx, void *p)
+{
+    (void)ctx;
+    free(p);
+}
+
+static void on_rx(void *ctx, const void *frame, uint32_t len)
+{
+    struct fx *f = ctx;
+    f->rx_count++;
+    assert_true(len <= sizeof(f->rx_last));
+    memcpy(f->rx_last, frame, len);
+    f->rx_last_len = len;
+}
+
+static void on_link(void *ctx, bool up)
+{
+    struct fx *f = ctx;
+    f->link_calls++;
+    f->link_state = up;
+}
+
+static void host_log(void *ctx, const char *line)
+{
+    (void)ctx;
+    if (getenv("LB_VERBOSE"))
+        fprintf(stderr, "%s\n", line);
+}
+
+/* Builds the loopback pair and the netvsp device (not yet opened). */
+static struct fx *fx_new(uint32_t host_max, uint32_t slot_bytes)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    assert_int_equal(lb_init(&f->lb, GUEST_PAGES, NULL), 0);
+    f->lb.verbose = getenv("LB_VERBOSE") != NULL;
+    f->hcfg = (struct netvsp_config){.max_nvsp_version = host_max,
+                                     .recv_slot_bytes = slot_bytes,
+                                     .backend = &backend,
+                                     .backend_ctx = f,
+                                     .alloc = h_alloc,
+                                     .free = h_free,
+                                     .log = host_log};
+    memcpy(f->hcfg.mac, host_mac, 6);
+    assert_int_equal(netvsp_create(f->lb.srv, &instance, &f->hcfg, &f->vsp), 0);
+    assert_int_equal(vmbus_connect(f->lb.vb, 0), 0);
+    f->ch =
+        vmbus_find_channel(f->lb.vb, &(struct vmbus_guid)VMBUS_CLASS_NETWORK);
+    assert_non_null(f->ch);
+    return f;
+}
+
+static int fx_open(struct fx *f, const struct netvsc_config *cfg)
+{
+    struct vmbus_platform p = lb_guest_platform(&f->lb);
+    int rc = netvsc_open(f->ch, &p, cfg, &f->nv);
+    if (rc == 0)
+        netvsc_set_handlers(f->nv, on_rx, on_link, f);
+    return rc;
+}
+
+static void fx_free(struct fx *f)
+{
+    if (f->nv)
+        netvsc_close(f->nv);
+    lb_fini(&f->lb);
+    netvsp_destroy(f->vsp);
+    free(f);
+}
+
+static void make_frame(uint8_t *fr, uint32_t len, const uint8_t *dst,
+                       uint32_t seed)
+{
+    memcpy(fr, dst, 6);
+    memcpy(fr + 6, host_mac, 6);
+    fr[12] = 0x88;
+    fr[13] = 0xb5; /* local experimental ethertype */
+    for (uint32_t i = 14; i < len; i++)
+        fr[i] = (uint8_t)(seed + i * 13);
+}
+
+/* ---- bring-up ---- */
+
+static void test_version_matrix(void **state)
+{
+    (void)state;
+    static const uint32_t hosts[] = {NVSP_VERSION_2, NVSP_VERSION_4,
+                                     NVSP_VERSION_5, NVSP_VERSION_6,
+                                     NVSP_VERSION_61};
+    for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+        struct fx *f = fx_new(hosts[i], 0);
+        assert_int_equal(fx_open(f, NULL), 0);
+        assert_int_equal(netvsc_nvsp_version(f->nv), hosts[i]);
+        assert_int_equal(netvsp_nvsp_version(f->vsp), hosts[i]);
+        assert_memory_equal(netvsc_mac(f->nv), host_mac, 6);
+        assert_int_equal(netvsc_mtu(f->nv), 1500);
+        assert_true(netvsc_link_up(f->nv));
+        assert_true(netvsp_packet_filter(f->vsp) & RNDIS_FILTER_DIRECTED);
+        fx_free(f);
+    }
+    /* The guest's own ceiling wins too. */
+    struct fx *f = fx_new(0, 0);
+    struct netvsc_config c = {.max_nvsp_version = NVSP_VERSION_4};
+    assert_int_equal(fx_open(f, &c), 0);
+    assert_int_equal(netvsc_nvsp_version(f->nv), NVSP_VERSION_4);
+    fx_free(f);
+}
+
+static void test_host_speaks_only_nvsp1(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(NVSP_VERSION_1, 0);
+    uint64_t pages = f->lb.pages_allocated;
+    assert_int_equal(fx_open(f, NULL), -ENOTSUP);
+    assert_null(f->nv);
+    assert_int_equal(f->lb.pages_allocated, pages); /* all undone */
+    fx_free(f);
+}
+
+static void test_bad_config_refused(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0, 0);
+    struct netvsc_config c = {.recv_buf_bytes = 1000};
+    assert_int_equal(fx_open(f, &c), -EINVAL);
+    struct netvsp *v2;
+    struct netvsp_config h = f->hcfg;
+    memset(h.mac, 0, 6);
+    assert_int_equal(netvsp_create(f->lb.srv, &instance, &h, &v2), -EINVAL);
+    fx_free(f);
+}
+
+/* ---- RNDIS control ---- */
+
+static void test_rndis_queries_and_errors(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0, 0);
+    assert_int_equal(fx_open(f, NULL), 0);
+
+    uint32_t val = 0, n = sizeof(val), status = 0;
+    assert_int_equal(
+        netvsc_query(f->nv, RNDIS_OID_GEN_LINK_SPEED, &val, &n, &status), 0);
+    assert_int_equal(val, 100000000u);
+
+    uint32_t list[64];
+    n = sizeof(list);
+    assert_int_equal(
+        netvsc_query(f->nv, RNDIS_OID_GEN_SUPPORTED_LIST, list, &n, NULL), 0);
+    assert_true(n >= 16 && n % 4 == 0);
+
+    struct rndis_ndis_offload o;
+    n = sizeof(o);
+    assert_int_equal(netvsc_query(f->nv,
+                                  RNDIS_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES,
+                                  &o, &n, NULL),
+                     0);
+    assert_int_equal(o.hdr.type, RNDIS_NDIS_OBJECT_TYPE_OFFLOAD);
+    assert_int_equal(n, RNDIS_NDIS_OFFLOAD_SIZE_6_30); /* NDIS 6.30 */
+
+    /* Answer longer than the caller's buffer. */
+    n = 2;
+    assert_int_equal(
+        netvsc_query(f->nv, RNDIS_OID_802_3_CURRENT_ADDRESS, list, &n, NULL),
+        -EMSGSIZE);
+    /* Unknown OID, bad set length, unsupported set. */
+    n = sizeof(val);
+    assert_int_equal(netvsc_query(f->nv, 0x00ff00ffu, &val, &n, &status),
+                     -EPROTO);
+    assert_int_equal(status, RNDIS_STATUS_NOT_SUPPORTED);
+    assert_int_equal(netvsc_set(f->nv, RNDIS_OID_GEN_CURRENT_PACKET_FILTER,
+                                &val, 2, &status),
+                     -EPROTO);
+    assert_int_equal(status, RNDIS_STATUS_INVALID_LENGTH);
+    assert_int_equal(
+        netvsc_set(f->nv, RNDIS_OID_GEN_LINK_SPEED, &val, 4, &status), -EPROTO);
+    assert_int_equal(status, RNDIS_STATUS_NOT_SUPPORTED);
+    assert_int_equal(netvsc_keepalive(f->nv), 0);
+    fx_free(f);
+}
+
+/* ---- data path ---- */
+
+static void test_frames_both_ways_and_section_reuse(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0, 0);
+    struct netvsc_config c = {.send_buf_bytes = 64 * 1024};
+    assert_int_equal(fx_open(f, &c), 0);
+    uint32_t sections = netvsc_free_sections(f->nv);
+    assert_int_equal(sections, 64 * 1024 / 6144);
+
+    uint8_t fr[1514];
+    /* Many more frames than sections: sections come back as the host
+     * completes them. */
+    for (uint32_t i = 0; i < 200; i++) {
+        uint32_t len = 60 + (i * 37) % 1455;
+        make_frame(fr, len, host_mac, i);
+        int rc = netvsc_send(f->nv, fr, len);
+        if (rc == -EAGAIN) {
+            lb_pump(&f->lb);
+            rc = netvsc_send(f->nv, fr, len);
+        }
+        assert_int_equal(rc, 0);
+        struct wire_frame *w = NULL;
+        lb_pump(&f->lb);
+        assert_int_equal(f->wire_count, 1);
+        w = &f->wire[f->wire_head];
+        f->wire_head = (f->wire_head + 1) % WIRE_QUEUE;
+        f->wire_count--;
+        assert_int_equal(w->len, len);
+        assert_memory_equal(w->data, fr, len);
+    }
+    lb_pump(&f->lb);
+    assert_int_equal(netvsc_free_sections(f->nv), sections);
+    assert_int_equal(netvsp_get_stats(f->vsp)->tx_frames, 200);
+
+    /* A burst without pumping fills every section, then -EAGAIN. */
+    make_frame(fr, 100, host_mac, 1);
+    uint32_t sent = 0;
+    while (netvsc_send(f->nv, fr, 100) == 0)
+        sent++;
+    assert_int_equal(sent, sections);
+    assert_true(netvsc_get_stats(f->nv)->tx_busy >= 1);
+    lb_pump(&f->lb);
+    assert_int_equal(netvsc_free_sections(f->nv), sections);
+    f->wire_count = 0;
+
+    /* Wire to guest. */
+    const uint8_t *gmac = netvsc_mac(f->nv);
+    for (uint32_t i = 0; i < 50; i++) {
+        uint32_t len = 14 + (i * 101) % 1500;
+        make_frame(fr, len, gmac, i + 7);
+        assert_int_equal(netvsp_receive(f->vsp, fr, len), 0);
+        lb_pump(&f->lb);
+        assert_int_equal(f->rx_count, i + 1);
+        assert_int_equal(f->rx_last_len, len);
+        assert_memory_equal(f->rx_last, fr, len);
+    }
+    /* Filtered: someone else's unicast; oversized; runt. */
+    uint8_t other[6] = {0x02, 9, 9, 9, 9, 9};
+    make_frame(fr, 60, other, 0);
+    assert_int_equal(netvsp_receive(f->vsp, fr, 60), -EAGAIN);
+    assert_int_equal(netvsp_receive(f->vsp, fr, 1519), -EMSGSIZE);
+    assert_int_equal(netvsp_receive(f->vsp, fr, 13), -EMSGSIZE);
+    /* Broadcast passes. */
+    memset(fr, 0xff, 6);
+    assert_int_equal(netvsp_receive(f->vsp, fr, 60), 0);
+    lb_pump(&f->lb);
+    assert_int_equal(f->rx_count, 51);
+
+    /* Backend failure is counted, the guest still gets its completion. */
+    f->tx_fail = 1;
+    make_frame(fr, 80, host_mac, 3);
+    assert_int_equal(netvsc_send(f->nv, fr, 80), 0);
+    lb_pump(&f->lb);
+    assert_int_equal(netvsp_get_stats(f->vsp)->tx_dropped, 1);
+    assert_int_equal(netvsc_free_sections(f->nv), sections);
+    fx_free(f);
+}
+
+static void test_receive_buffer_exhaustion(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0, 0);
+    struct netvsc_config c = {.recv_buf_bytes = 16 * 1024};
+    assert_int_equal(fx_open(f, &c), 0);
+    uint32_t slots = netvsp_free_slots(f->vsp);
+    assert_int_equal(slots, 16 * 1024 / 1664);
+
+    uint8_t fr[600];
+    make_frame(fr, sizeof(fr), netvsc_mac(f->nv), 5);
+    /* Without the guest running, the slots run out. */
+    for (uint32_t i = 0; i < slots; i++)
+        assert_int_equal(netvsp_receive(f->vsp, fr, sizeof(fr)), 0);
+    assert_int_equal(netvsp_receive(f->vsp, fr, sizeof(fr)), -ENOBUFS);
+    assert_int_equal(netvsp_get_stats(f->vsp)->rx_no_buffer, 1);
+    /* A link change waits for a slot too, then arrives. */
+    netvsp_set_link(f->vsp, false);
+    lb_pump(&f->lb);
+    assert_int_equal(f->rx_count, slots);
+    assert_int_equal(netvsp_free_slots(f->vsp), slots);
+    assert_int_equal(f->link_calls, 1);
+    assert_false(f->link_state);
+    assert_false(netvsc_link_up(f->nv));
+    assert_int_equal(netvsp_receive(f->vsp, fr, sizeof(fr)), -ENOTCONN);
+
+    netvsp_set_link(f->vsp, true);
+    lb_pump(&f->lb);
+    assert_true(f->link_state);
+    assert_int_equal(netvsp_receive(f->vsp, fr, sizeof(fr)), 0);
+    lb_pump(&f->lb);
+    assert_int_equal(f->rx_count, slots + 1);
+    fx_free(f);
+}
+
+/* ---- hostile guest: malformed NVSP and RNDIS reach netvsp ---- */
+
+static void raw_nvsp(struct fx *f, const void *msg, uint32_t len, uint64_t tid)
+{
+    assert_int_equal(vmbus_chan_send(f->ch, VMBUS_PKT_DATA_INBAND,
+                                     VMBUS_PKT_FLAG_COMPLETION_REQUESTED, tid,
+                                     msg, len),
+                     0);
+    lb_pump(&f->lb);
+}
+
+static void test_malformed_from_guest(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0, 0);
+    assert_int_equal(fx_open(f, NULL), 0);
+    const struct netvsp_stats *hs = netvsp_get_stats(f->vsp);
+    uint64_t bad = hs->bad_nvsp;
+
+    uint8_t m[40];
+    memset(m, 0, sizeof(m));
+    /* VMBus pads payloads to 8 bytes: the host sees 8 bytes here. */
+    raw_nvsp(f, m, 2, 1); /* type 0 */
+    uint32_t t = NVSP_MSG_INIT;
+    memcpy(m, &t, 4);
+    raw_nvsp(f, m, 8, 2); /* INIT needs 12 bytes */
+    t = 9999;
+    memcpy(m, &t, 4);
+    raw_nvsp(f, m, 40, 3); /* unknown type */
+    assert_int_equal(hs->bad_nvsp, bad + 3);
+
+    /* A send section that does not exist: completed with a failure. */
+    struct nvsp_msg_rndis_pkt r = {.type = NVSP_MSG1_SEND_RNDIS_PKT,
+                                   .send_buf_section_index = 100000,
+                                   .send_buf_section_size = 64};
+    raw_nvsp(f, &r, sizeof(r), 4);
+    assert_int_equal(hs->bad_nvsp, bad + 4);
+
+    /* Garbage RNDIS through a GPA-direct page. */
+    uint8_t *page = f->lb.mem + 4096u * 3000u;
+    uint64_t pfn = lb_gpa(&f->lb, page) >> 12;
+    memset(page, 0, 64);
+    uint32_t junk[2] = {RNDIS_MSG_PACKET, 0x7fffffffu};
+    memcpy(page, junk, sizeof(junk));
+    struct vmbus_chan_range range = {
+        .byte_count = 64, .byte_offset = 0, .pfns = &pfn};
+    r.send_buf_section_index = NVSP_SECTION_INDEX_NONE;
+    r.send_buf_section_size = 0;
+    uint64_t bad_rndis = hs->bad_rndis;
+    assert_int_equal(vmbus_chan_send_gpa(f->ch, &range, 1,
+                                         VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 5,
+                                         &r, sizeof(r)),
+                     0);
+    lb_pump(&f->lb);
+    assert_int_equal(hs->bad_rndis, bad_rndis + 1);
+    /* A GPA range outside guest RAM. */
+    pfn = 0xfffffffffull;
+    assert_int_equal(vmbus_chan_send_gpa(f->ch, &range, 1,
+                                         VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 6,
+                                         &r, sizeof(r)),
+                     0);
+    lb_pump(&f->lb);
+    /* The guest completions for tids 4..6 are unknown to netvsc. */
+    assert_true(netvsc_get_stats(f->nv)->bad_packets >= 3);
+
+    /* Everything still works. */
+    uint8_t fr[100];
+    make_frame(fr, sizeof(fr), host_mac, 1);
+    assert_int_equal(netvsc_send(f->nv, fr, sizeof(fr)), 0);
+    lb_pump(&f->lb);
+    assert_int_equal(f->wire_count, 1);
+    assert_int_equal(netvsc_keepalive(f->nv), 0);
+    fx_free(f);
+}
+
+/* ---- hostile host: malformed packets reach netvsc ---- */
+
+static void raw_to_guest(struct fx *f, uint16_t type, const void *body,
+                         uint32_t len, uint64_t tid)
+{
+    assert_int_equal(vmbus_server_chan_send(netvsp_channel(f->vsp), type,
+                                            VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+                                            tid, body, len),
+                     0);
+    lb_pump(&f->lb);
+}
+
+static void test_malformed_from_host(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0, 0);
+    assert_int_equal(fx_open(f, NULL), 0);
+    const struct netvsc_stats *gs = netvsc_get_stats(f->nv);
+
+    struct {
+        uint16_t id;
+        uint8_t owns, rsvd;
+        uint32_t count;
+        struct vmbus_xfer_range r;
+        struct nvsp_msg_rndis_pkt m;
+        uint8_t pad[24];
+    } x;
+    memset(&x, 0, sizeof(x));
+    x.id = NVSP_RECV_BUF_ID;
+    x.count = 1;
+    x.r.byte_offset = 0xffffff00u; /* beyond the receive buffer */
+    x.r.byte_count = 0x200;
+    x.m.type = NVSP_MSG1_SEND_RNDIS_PKT;
+    raw_to_guest(f, VMBUS_PKT_DATA_TRANSFER_PAGES, &x, sizeof(x), 1);
+    assert_int_equal(gs->rx_bad, 1);
+
+    x.r.byte_offset = 0;
+    x.id = 0x1234; /* not our receive buffer */
+    raw_to_guest(f, VMBUS_PKT_DATA_TRANSFER_PAGES, &x, sizeof(x), 2);
+    x.id = NVSP_RECV_BUF_ID;
+    x.count = 1000; /* more ranges than the packet holds */
+    raw_to_guest(f, VMBUS_PKT_DATA_TRANSFER_PAGES, &x, sizeof(x), 3);
+    x.count = 0;
+    raw_to_guest(f, VMBUS_PKT_DATA_TRANSFER_PAGES, &x, sizeof(x), 4);
+    x.count = 1;
+    x.m.type = NVSP_MSG_INIT; /* not an RNDIS packet */
+    raw_to_guest(f, VMBUS_PKT_DATA_TRANSFER_PAGES, &x, sizeof(x), 5);
+    raw_to_guest(f, VMBUS_PKT_DATA_TRANSFER_PAGES, &x, 6, 6); /* short */
+    /* Slot 0 of the receive buffer holds zeros: a bad RNDIS message. */
+    x.m.type = NVSP_MSG1_SEND_RNDIS_PKT;
+    x.r.byte_count = 64;
+    raw_to_guest(f, VMBUS_PKT_DATA_TRANSFER_PAGES, &x, sizeof(x), 7);
+    assert_int_equal(gs->rx_bad, 7);
+
+    uint64_t bad = gs->bad_packets;
+    uint32_t t = 9999;
+    raw_to_guest(f, VMBUS_PKT_DATA_INBAND, &t, 4, 8);
+    raw_to_guest(f, VMBUS_PKT_DATA_INBAND, &t, 2, 9);
+    struct nvsp_msg_rndis_pkt_complete c = {
+        .type = NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE};
+    /* A completion for a send section that was never used. */
+    raw_to_guest(f, VMBUS_PKT_COMPLETION, &c, sizeof(c),
+                 0x3000000000000000ull | 5);
+    raw_to_guest(f, VMBUS_PKT_COMPLETION, &c, sizeof(c),
+                 0x3000000000000000ull | 99999);
+    raw_to_guest(f, VMBUS_PKT_DATA_GPA_DIRECT, &c, sizeof(c), 10);
+    assert_int_equal(gs->bad_packets, bad + 5);
+    assert_int_equal(f->rx_count, 0);
+
+    /* Still healthy. */
+    uint8_t fr[100];
+    make_frame(fr, sizeof(fr), netvsc_mac(f->nv), 2);
+    assert_int_equal(netvsp_receive(f->vsp, fr, sizeof(fr)), 0);
+    lb_pump(&f->lb);
+    assert_int_equal(f->rx_count, 1);
+    assert_int_equal(netvsc_keepalive(f->nv), 0);
+    fx_free(f);
+}
+
+static void test_unanswered_request_times_out(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0, 0);
+    assert_int_equal(fx_open(f, NULL), 0);
+    netvsp_set_faults(f->vsp, NETVSP_FAULT_NO_CONTROL_REPLY);
+    uint64_t t0 = f->lb.now_ns;
+    assert_int_equal(netvsc_keepalive(f->nv), -ETIMEDOUT);
+    assert_true(f->lb.now_ns - t0 >= 5000000000ull);
+    uint32_t v, n = sizeof(v);
+    assert_int_equal(
+        netvsc_query(f->nv, RNDIS_OID_GEN_LINK_SPEED, &v, &n, NULL),
+        -ETIMEDOUT);
+    /* A late answer to an abandoned request is ignored; the next works. */
+    netvsp_set_faults(f->vsp, 0);
+    assert_int_equal(netvsc_keepalive(f->nv), 0);
+    fx_free(f);
+}
+
+/* ---- lwIP over netvsc <-> netvsp <-> lwIP ---- */
+
+static struct fx *gf;
+static struct net_if *guest_if, *peer_if;
+static uint64_t lb_clock(void)
+{
+    return gf->lb.now_ns;
+}
+
+static int peer_send(void *ctx, const void *frame, size_t len)
+{
+    (void)ctx;
+    int rc = netvsp_receive(gf->vsp, frame, (uint32_t)len);
+    return rc == -ENOBUFS ? -EAGAIN : 0;
+}
+
+static void guest_rx(void *ctx, const void *frame, uint32_t len)
+{
+    (void)ctx;
+    net_if_input(guest_if, frame, len);
+}
+
+/* Moves frames until quiet: VMBus both ways, then the wire to the peer. */
+static void run_stack(void)
+{
+    for (int i = 0; i < 100; i++) {
+        lb_pump(&gf->lb);
+        netvsp_poll(gf->vsp);
+        if (!gf->wire_count)
+            break;
+        while (gf->wire_count) {
+            struct wire_frame *w = &gf->wire[gf->wire_head];
+            gf->wire_head = (gf->wire_head + 1) % WIRE_QUEUE;
+            gf->wire_count--;
+            net_if_input(peer_if, w->data, w->len);
+        }
+    }
+    net_poll();
+}
+
+static size_t got;
+static bool closed;
+static err_t sink_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
+                       err_t err)
+{
+    (void)arg;
+    (void)err;
+    if (!p) {
+        tcp_close(pcb);
+        closed = true;
+        return ERR_OK;
+    }
+    got += p->tot_len;
+    tcp_recved(pcb, p->tot_len);
+    pbuf_free(p);
+    return ERR_OK;
+}
+
+static err_t sink_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    (void)arg;
+    (void)err;
+    tcp_recv(pcb, sink_recv);
+    return ERR_OK;
+}
+
+static void test_lwip_tcp_over_netvsc(void **state)
+{
+    (void)state;
+    gf = fx_new(0, 0);
+    assert_int_equal(fx_open(gf, NULL), 0);
+    net_set_clock(lb_clock);
+    net_init();
+
+    struct net_link gl;
+    netvsc_net_link(gf->nv, &gl);
+    struct net_if_config gc = {.addr = 0x0a000202, /* 10.0.2.2 */
+                               .netmask = 0xffffff00,
+                               .gateway = 0x0a000201};
+    guest_if = net_if_create(&gl, &gc);
+    assert_non_null(guest_if);
+    net_if_set_link(guest_if, netvsc_link_up(gf->nv));
+    netvsc_set_handlers(gf->nv, guest_rx, NULL, NULL);
+
+    struct net_link pl = {.send = peer_send, .mtu = 1500};
+    memcpy(pl.mac, host_mac, 6);
+    struct net_if_config pc = {
+        .addr = 0x0a000201, .netmask = 0xffffff00, .gateway = 0x0a000201};
+    peer_if = net_if_create(&pl, &pc);
+    assert_non_null(peer_if);
+    net_if_set_link(peer_if, true);
+
+    ip_addr_t la;
+    ip_addr_set_ip4_u32(&la, lwip_htonl(0x0a000201));
+    struct tcp_pcb *l = tcp_new();
+    assert_int_equal(tcp_bind(l, &la, 80), ERR_OK);
+    l = tcp_listen(l);
+    tcp_accept(l, sink_accept);
+
+    struct tcp_pcb *c = tcp_new();
+    ip_addr_t ga;
+    ip_addr_set_ip4_u32(&ga, lwip_htonl(0x0a000202));
+    assert_int_equal(tcp_bind(c, &ga, 0), ERR_OK);
+    assert_int_equal(tcp_connect(c, &la, 80, NULL), ERR_OK);
+    const size_t total = 256 * 1024;
+    size_t sent = 0;
+    static uint8_t chunk[1460];
+    memset(chunk, 0x5a, sizeof(chunk));
+    for (int iter = 0; iter < 20000 && got < total; iter++) {
+        while (sent < total && c->state == ESTABLISHED &&
+               tcp_sndbuf(c) >= sizeof(chunk) &&
+               tcp_sndqueuelen(c) < TCP_SND_QUEUELEN - 4) {
+            size_t n =
+                total - sent < sizeof(chunk) ? total - sent : sizeof(chunk);
+            if (tcp_write(c, chunk, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
+                break;
+            sent += n;
+        }
+        tcp_output(c);
+        run_stack();
+        gf->lb.now_ns += 1000000; /* 1 ms per round */
+    }
+    assert_int_equal(got, total);
+    tcp_close(c);
+    for (int i = 0; i < 100 && !closed; i++) {
+        run_stack();
+        gf->lb.now_ns += 10000000;
+    }
+    assert_true(closed);
+    tcp_close(l); /* c stays with lwIP in TIME_WAIT */
+
+    net_if_destroy(guest_if);
+    net_if_destroy(peer_if);
+    assert_true(netvsc_get_stats(gf->nv)->tx_frames > total / 1460);
+    assert_int_equal(netvsc_get_stats(gf->nv)->rx_bad, 0);
+    net_set_clock(NULL);
+    fx_free(gf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_version_matrix),
+        cmocka_unit_test(test_host_speaks_only_nvsp1),
+        cmocka_unit_test(test_bad_config_refused),
+        cmocka_unit_test(test_rndis_queries_and_errors),
+        cmocka_unit_test(test_frames_both_ways_and_section_reuse),
+        cmocka_unit_test(test_receive_buffer_exhaustion),
+        cmocka_unit_test(test_malformed_from_guest),
+        cmocka_unit_test(test_malformed_from_host),
+        cmocka_unit_test(test_unanswered_request_times_out),
+        cmocka_unit_test(test_lwip_tcp_over_netvsc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
