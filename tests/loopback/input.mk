@@ -1,0 +1,5 @@
+# Loopback tests of the keyboard and mouse VSCs against their VSPs.
+LOOPBACK_TESTS += input
+LOOPBACK_input_SRCS = $(LOOPBACK_VMBUS_SRCS) common/synth_input.c \
+	common/hid_desc.c vsc/input/vsc_util.c vsc/input/kbd.c \
+	vsc/input/mouse.c root/vsp/input/kbd_vsp.c root/vsp/input/mouse_vsp.c
