@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Writes seed inputs for the VMBus fuzz targets into tests/fuzz/seeds/.
+
+The seeds are built here from the wire formats (no captured data): a guest
+session for fuzz_vmbus_server (GPADL, open, a packet in the ring, signal,
+close, teardown, unload) and IC requests/answers for fuzz_ic.  Run it again
+after changing a harness's input format.
+"""
+import os
+import struct
+
+TOP = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(name, fname, data):
+    d = os.path.join(TOP, "seeds", name)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, fname), "wb") as f:
+        f.write(data)
+
+
+def chunk(op, payload):
+    assert len(payload) < 256
+    return bytes([op, len(payload)]) + payload
+
+
+def server_session():
+    gpadl = struct.pack("<IIIIHHII", 8, 0, 1, 0x10, 8 + 8 * 4, 1, 4 * 4096, 0)
+    gpadl += struct.pack("<4Q", 8, 9, 10, 11)
+    open_ = struct.pack("<IIIIIII", 5, 0, 1, 7, 0x10, 0, 2) + bytes(120)
+    # guest->host ring: descriptor (inband, offset8 2, len8 3) + 8 bytes
+    pkt = struct.pack("<HHHHQ", 6, 2, 3, 1, 42) + b"payload!" + bytes(8)
+    ring_data = struct.pack("<H", 9 * 4096 // 16) + pkt
+    ring_ctrl = struct.pack("<HI", 8 * 4096 // 16, 32)
+    close = struct.pack("<III", 7, 0, 1)
+    teardown = struct.pack("<IIII", 11, 0, 1, 0x10)
+    unload = struct.pack("<II", 16, 0)
+    return (bytes([6]) + chunk(1, gpadl) + chunk(1, open_) +
+            chunk(3, ring_data) + chunk(3, ring_ctrl) + chunk(6, b"") +
+            chunk(1, close) + chunk(1, teardown) + chunk(1, unload))
+
+
+def ic_msg(msgtype, body, flags, status=0, ver=(3, 0)):
+    hdr = struct.pack("<HHHHHHIBBH", 3, 0, msgtype, ver[0], ver[1],
+                      len(body), status, 0, flags, 0)
+    return struct.pack("<II", 0, len(hdr) + len(body)) + hdr + body
+
+
+def ic_chunk(sel, msg):
+    return struct.pack("<BH", sel, len(msg)) + msg
+
+
+def utf16(s):
+    return (s + "\0").encode("utf-16-le")
+
+
+def ic_session():
+    req = 0x03  # transaction | request
+    resp = 0x05  # transaction | response
+    out = b""
+    versions = [(3, 0), (1, 0)], [(3, 0), (1, 0)], [(3, 2), (3, 0)], \
+        [(4, 0), (3, 0)], [(5, 0), (3, 0)]
+    fw = versions[0]
+    for svc, msgs in enumerate(versions[1:]):
+        body = struct.pack("<HHI", len(fw), len(msgs), 0)
+        body += b"".join(struct.pack("<HH", *v) for v in fw + msgs)
+        out += ic_chunk(svc, ic_msg(0, body, req))
+        body = struct.pack("<HHI", 1, 1, 0) + struct.pack("<HHHH", 3, 0,
+                                                          *msgs[0])
+        out += ic_chunk(4 + svc, ic_msg(0, body, resp))
+    out += ic_chunk(0, ic_msg(1, struct.pack("<QI", 7, 0) + bytes(28), req))
+    out += ic_chunk(1, ic_msg(3, struct.pack("<III", 0, 30, 0) +
+                              bytes(2048), req))
+    out += ic_chunk(2, ic_msg(4, struct.pack("<QQBBB", 133 * 10**15, 0, 1, 0,
+                                             0) + bytes(5), req, ver=(4, 0)))
+    key, val = utf16("Color"), utf16("blue")
+    value = struct.pack("<III", 1, len(key), len(val)) + \
+        key.ljust(512, b"\0") + val.ljust(2048, b"\0")
+    out += ic_chunk(3, ic_msg(2, struct.pack("<BBH", 1, 0, 0) + value +
+                              bytes(4), req, ver=(5, 0)))
+    out += ic_chunk(3, ic_msg(2, struct.pack("<BBHI", 3, 2, 0, 0) +
+                              bytes(2572), req, ver=(5, 0)))
+    out += ic_chunk(7, ic_msg(2, struct.pack("<BBH", 0, 0, 0) + value +
+                              bytes(4), resp, ver=(5, 0)))
+    return out
+
+
+def main():
+    write("vmbus_server", "session", server_session())
+    write("ic", "session", ic_session())
+    # fuzz_ring: indices 0/32, size selector 511 (4 KiB), one packet.
+    pkt = struct.pack("<HHHHQ", 6, 2, 3, 0, 1) + bytes(16)
+    write("ring", "one_packet", struct.pack("<IIIH", 32, 0, 0, 511) + pkt)
+    # fuzz_vmbus_guest: an offer, a rescind and a GPADL answer.
+    offer = struct.pack("<II", 1, 0) + bytes(176) + struct.pack(
+        "<IBBHI", 9, 0, 0, 1, 0x2009)
+    rescind = struct.pack("<III", 2, 0, 1)
+    created = struct.pack("<IIIII", 10, 0, 1, 0xE1E1, 0)
+    write("vmbus_guest", "messages",
+          bytes([len(offer)]) + offer + bytes([len(rescind)]) + rescind +
+          bytes([len(created)]) + created)
+
+
+if __name__ == "__main__":
+    main()
