@@ -55,7 +55,7 @@ static uint64_t now_ns(void *ctx)
 
 static void log_line(void *ctx, const char *line)
 {
-    root_log("vmbus: %s\n", line);
+    root_log("%s\n", line); /* lines carry their own prefix */
 }
 
 static uint16_t on_msg(void *ctx, struct vcpu *v, uint32_t conn_id,

@@ -172,6 +172,8 @@ static bool wait_irq(unsigned vec, unsigned n, uint64_t max_ms)
     return irq_count[vec] >= n;
 }
 
+static void bench_xapic(void);
+
 static uint64_t ref_now(void)
 {
     return rdmsr(HV_MSR_TIME_REF_COUNT);
@@ -446,6 +448,7 @@ static void test_apic(void)
 {
     check((apic_rd(0x30) & 0xFF) == 0x14 && apic_rd(0x20) == 0,
           "xAPIC version and id");
+    bench_xapic();
     apic_wr(0xF0, 0x1FF);
     apic_wr(0x80, 0);
     apic_timer_modes("xAPIC");
@@ -464,6 +467,65 @@ static void test_apic(void)
     bool blocked = !wait_irq(VEC_SELF_IPI, 2, 5);
     wrmsr(0x808, 0);
     check(blocked && wait_irq(VEC_SELF_IPI, 2, 50), "TPR holds off a vector");
+}
+
+/* Exit round trips as the child sees them, in ns per operation. */
+#define BENCH_N 2000u
+
+static uint64_t ns_per(uint64_t t0, uint64_t t1)
+{
+    return (t1 - t0) * 1000000000ull / tsc_hz / BENCH_N;
+}
+
+static void bench(void)
+{
+    uint64_t t0, t1;
+    t0 = rdtsc();
+    for (unsigned i = 0; i < BENCH_N; i++)
+        cpuid(HV_CPUID_FEATURES, 0);
+    t1 = rdtsc();
+    x86_report("roottest: cost cpuid %llu ns\n",
+               (unsigned long long)ns_per(t0, t1));
+    t0 = rdtsc();
+    for (unsigned i = 0; i < BENCH_N; i++)
+        rdmsr(HV_MSR_VP_INDEX);
+    t1 = rdtsc();
+    x86_report("roottest: cost rdmsr %llu ns\n",
+               (unsigned long long)ns_per(t0, t1));
+    t0 = rdtsc();
+    for (unsigned i = 0; i < BENCH_N; i++)
+        inb(0x3FD);
+    t1 = rdtsc();
+    x86_report("roottest: cost inb %llu ns\n",
+               (unsigned long long)ns_per(t0, t1));
+    t0 = rdtsc();
+    for (unsigned i = 0; i < BENCH_N; i++)
+        hypercall(HVCALL_SIGNAL_EVENT | HV_HC_FAST, 0xABCDEF, 0);
+    t1 = rdtsc();
+    x86_report("roottest: cost hypercall %llu ns\n",
+               (unsigned long long)ns_per(t0, t1));
+    t0 = rdtsc();
+    for (unsigned i = 0; i < BENCH_N; i++)
+        rdmsr(0x808);
+    t1 = rdtsc();
+    x86_report("roottest: cost x2apic-tpr %llu ns\n",
+               (unsigned long long)ns_per(t0, t1));
+    t0 = rdtsc();
+    for (unsigned i = 0; i < BENCH_N; i++)
+        __asm__ volatile("nop");
+    t1 = rdtsc();
+    x86_report("roottest: cost nop-loop %llu ns\n",
+               (unsigned long long)ns_per(t0, t1));
+}
+
+static void bench_xapic(void)
+{
+    uint64_t t0 = rdtsc();
+    for (unsigned i = 0; i < BENCH_N; i++)
+        (void)xapic[0x80 / 4];
+    uint64_t t1 = rdtsc();
+    x86_report("roottest: cost xapic-mmio %llu ns\n",
+               (unsigned long long)ns_per(t0, t1));
 }
 
 void x86_main(uint32_t magic, uint64_t info_pa)
@@ -486,6 +548,7 @@ void x86_main(uint32_t magic, uint64_t info_pa)
     test_tsc_page();
     test_apic();
     irq_disable();
+    bench();
 
     x86_report("roottest: %u passed, %u failed\n", passed, failed);
     power_off(failed > 99 ? 99 : failed);
