@@ -302,8 +302,9 @@ void vmbus_poll(struct vmbus *vb)
 {
     size_t i;
 
-    if (!vb->connected)
+    if (!vb->connected || !vb->poll_work)
         return;
+    vb->poll_work = false;
     for (i = 1; i <= VMBUS_MAX_RELID; i++) {
         struct vmbus_channel *ch = vb->chans[i];
         if (!ch)
@@ -369,6 +370,7 @@ static void on_offer(struct vmbus *vb, const void *buf, uint32_t len)
         len >= VMBUS_MSG_OFFER_SIZE ? o.connection_id : VMBUS_CONNID_EVENT;
     ch->state = CHAN_OFFERED;
     vb->chans[ch->relid] = ch;
+    vb->poll_work = true;
 }
 
 static void on_rescind(struct vmbus *vb, const void *buf, uint32_t len)
@@ -384,6 +386,7 @@ static void on_rescind(struct vmbus *vb, const void *buf, uint32_t len)
         return;
     }
     ch->rescinded = true;
+    vb->poll_work = true;
     /* The host will not answer requests for a rescinded channel. */
     if (vb->gpadl_wait && vb->gpadl_wait->relid == ch->relid) {
         vb->gpadl_wait->status = VMBUS_STATUS_DEVICE_NOT_READY;

@@ -60,6 +60,7 @@ struct vmbus {
     bool vresp_done;
     struct vmbus_msg_version_response vresp;
     bool offers_done;
+    bool poll_work; /* an offer or rescind awaits vmbus_poll() */
     bool unload_done;
 
     /* GPADL create / teardown in flight (one of each at a time). */

@@ -290,10 +290,11 @@ struct ic_host *ic_host_create(struct vmbus_server *srv,
     struct ic_host *ic;
     unsigned i;
 
-    /* The server's allocator (zeroed) keeps us free of malloc. */
+    /* The server's allocator keeps us free of malloc. */
     ic = vmbus_server_alloc(srv, sizeof(*ic));
     if (!ic)
         return NULL;
+    memset(ic, 0, sizeof(*ic));
     ic->srv = srv;
     if (ev)
         ic->ev = *ev;

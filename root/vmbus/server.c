@@ -60,7 +60,11 @@ struct vmbus_server {
     struct queued_msg *queue;
     uint32_t qhead, qcount;
     unsigned depth; /* entry points active: defer interrupts */
-    bool signals_pending;
+    /* Channels whose guest must be interrupted, deduplicated by
+     * signal_pending; past the array the flags are scanned instead. */
+    uint32_t pending[32];
+    unsigned npending;
+    bool pending_overflow;
     struct vmbus_server_stats stats;
 };
 
@@ -147,37 +151,49 @@ static void send_msg(struct vmbus_server *srv, const void *msg, uint32_t len)
 
 /* ---- interrupts ---- */
 
+/* Sets the guest's flag for one channel; true if the SINT must be raised. */
+static bool signal_one(struct vmbus_server *srv,
+                       struct vmbus_server_channel *ch)
+{
+    uint32_t flag = ch->relid;
+
+    if (!ch->signal_pending)
+        return false;
+    ch->signal_pending = false;
+    if (srv->version < VMBUS_VERSION_WIN8) {
+        /* Before 2.4 the relid bit lives in the interrupt page and SIEFP
+         * flag 0 only says "look there". */
+        uint8_t *page =
+            srv->plat.gpa_map(srv->plat.ctx, srv->int_page_gpa, HV_PAGE_SIZE);
+        if (!page)
+            return false;
+        __atomic_fetch_or(&page[ch->relid / 8],
+                          (uint8_t)(1u << (ch->relid % 8)), __ATOMIC_SEQ_CST);
+        flag = 0;
+    }
+    if (srv->plat.set_event_flag(srv->plat.ctx, srv->sint, flag) < 0)
+        return false;
+    srv->stats.flags_set++;
+    return true;
+}
+
+/* Sets the flags of every channel with news, then raises the SINT once. */
 static void flush_signals(struct vmbus_server *srv)
 {
     bool any = false;
-    uint32_t i;
+    unsigned i;
 
-    if (!srv->signals_pending)
-        return;
-    srv->signals_pending = false;
-    for (i = 1; i <= VMBUS_MAX_RELID; i++) {
-        struct vmbus_server_channel *ch = srv->chans[i];
-        uint32_t flag = ch ? ch->relid : 0;
-
-        if (!ch || !ch->signal_pending)
-            continue;
-        ch->signal_pending = false;
-        if (srv->version < VMBUS_VERSION_WIN8) {
-            /* Before 2.4 the relid bit lives in the interrupt page and
-             * SIEFP flag 0 only says "look there". */
-            uint8_t *page = srv->plat.gpa_map(srv->plat.ctx, srv->int_page_gpa,
-                                              HV_PAGE_SIZE);
-            if (!page)
-                continue;
-            __atomic_fetch_or(&page[ch->relid / 8],
-                              (uint8_t)(1u << (ch->relid % 8)),
-                              __ATOMIC_SEQ_CST);
-            flag = 0;
-        }
-        if (srv->plat.set_event_flag(srv->plat.ctx, srv->sint, flag) == 0) {
-            srv->stats.flags_set++;
+    for (i = 0; i < srv->npending; i++) {
+        struct vmbus_server_channel *ch = srv->chans[srv->pending[i]];
+        if (ch && signal_one(srv, ch))
             any = true;
-        }
+    }
+    srv->npending = 0;
+    if (srv->pending_overflow) {
+        srv->pending_overflow = false;
+        for (i = 1; i <= VMBUS_MAX_RELID; i++)
+            if (srv->chans[i] && signal_one(srv, srv->chans[i]))
+                any = true;
     }
     if (any) {
         srv->plat.raise_sint(srv->plat.ctx, srv->sint);
@@ -340,6 +356,7 @@ static void on_gpadl_header(struct vmbus_server *srv, const void *buf,
         gpadl_answer(srv, a.relid, a.handle, VMBUS_STATUS_NO_MEMORY);
         return;
     }
+    memset(g, 0, sizeof(*g));
     g->a = a;
     g->next = srv->gpadls;
     srv->gpadls = g;
@@ -819,6 +836,16 @@ uint32_t vmbus_server_on_signal_event(struct vmbus_server *srv,
     return HV_STATUS_SUCCESS;
 }
 
+void vmbus_server_batch_begin(struct vmbus_server *srv)
+{
+    enter(srv);
+}
+
+void vmbus_server_batch_end(struct vmbus_server *srv)
+{
+    leave(srv);
+}
+
 void vmbus_server_on_eom(struct vmbus_server *srv)
 {
     enter(srv);
@@ -868,6 +895,7 @@ vmbus_server_create(const struct vmbus_server_platform *plat,
     srv = plat->alloc(plat->ctx, sizeof(*srv));
     if (!srv)
         return NULL;
+    memset(srv, 0, sizeof(*srv));
     srv->plat = *plat;
     srv->cfg = c;
     srv->sint = VMBUS_MESSAGE_SINT;
@@ -910,6 +938,7 @@ int vmbus_server_add_device(struct vmbus_server *srv,
     ch = srv->plat.alloc(srv->plat.ctx, sizeof(*ch));
     if (!ch)
         return -ENOMEM;
+    memset(ch, 0, sizeof(*ch));
     ch->srv = srv;
     ch->dev = *dev;
     ch->relid = relid;
@@ -1007,8 +1036,13 @@ static void want_signal(struct vmbus_server_channel *ch)
 {
     struct vmbus_server *srv = ch->srv;
 
-    ch->signal_pending = true;
-    srv->signals_pending = true;
+    if (!ch->signal_pending) {
+        ch->signal_pending = true;
+        if (srv->npending < sizeof(srv->pending) / sizeof(srv->pending[0]))
+            srv->pending[srv->npending++] = ch->relid;
+        else
+            srv->pending_overflow = true;
+    }
     if (srv->depth == 0)
         flush_signals(srv);
 }

@@ -98,6 +98,15 @@ void vmbus_server_on_eom(struct vmbus_server *srv);
 void vmbus_server_poll(struct vmbus_server *srv);
 void vmbus_server_reset(struct vmbus_server *srv);
 
+/*
+ * Interrupt coalescing outside the entry points (e.g. a VSP completing
+ * several requests from the root's loop): between _begin and _end, guest
+ * interrupts and queued messages are held; _end sets every pending event
+ * flag and raises the SINT once.  Entry points do this themselves.  Nests.
+ */
+void vmbus_server_batch_begin(struct vmbus_server *srv);
+void vmbus_server_batch_end(struct vmbus_server *srv);
+
 /* State for the console and tests. */
 uint32_t vmbus_server_version(const struct vmbus_server *srv);
 bool vmbus_server_connected(const struct vmbus_server *srv);

@@ -425,6 +425,39 @@ static void test_batching_signals_once(void **state)
     assert_true(f->lb.sints_raised <= 2);
 }
 
+static void test_interrupt_coalescing(void **state)
+{
+    struct fixture *f = *state;
+    struct echo_vsp e2 = {0};
+    struct vmbus_server_device d = echo_vsp_device(&e2, class_other, 2);
+    struct vmbus_server_channel *s2;
+    struct vmbus_channel *c1, *c2;
+    uint64_t before;
+
+    assert_int_equal(vmbus_server_add_device(f->lb.srv, &d, &s2), 0);
+    c1 = open_echo(f, 8192);
+    c2 = vmbus_find_channel(f->lb.vb, &class_other);
+    assert_int_equal(vmbus_chan_open(c2, 8192, 8192, NULL, 0, NULL, NULL), 0);
+    (void)c1;
+    /* Outside an entry point each send interrupts at once... */
+    before = f->lb.sints_raised;
+    assert_int_equal(
+        vmbus_server_chan_send(f->sch, VMBUS_PKT_DATA_INBAND, 0, 1, "a", 1), 0);
+    assert_int_equal(f->lb.sints_raised, before + 1);
+    lb_pump(&f->lb);
+    /* ...and a batch over two channels interrupts once. */
+    before = f->lb.sints_raised;
+    vmbus_server_batch_begin(f->lb.srv);
+    assert_int_equal(
+        vmbus_server_chan_send(f->sch, VMBUS_PKT_DATA_INBAND, 0, 2, "b", 1), 0);
+    assert_int_equal(
+        vmbus_server_chan_send(s2, VMBUS_PKT_DATA_INBAND, 0, 3, "c", 1), 0);
+    assert_int_equal(f->lb.sints_raised, before);
+    vmbus_server_batch_end(f->lb.srv);
+    assert_int_equal(f->lb.sints_raised, before + 1);
+    assert_int_equal(vmbus_server_get_stats(f->lb.srv)->flags_set >= 2, 1);
+}
+
 static void test_ring_wraparound(void **state)
 {
     struct fixture *f = *state;
@@ -843,6 +876,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_send_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batching_signals_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_interrupt_coalescing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ring_wraparound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_ring_pending_send_sz, setup,
