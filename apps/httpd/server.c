@@ -1,0 +1,328 @@
+/*
+ * HTTP server on lwIP's raw TCP API (contract in apps/httpd/httpd.h).
+ *
+ * One struct conn per connection.  A response is a copied head plus a body
+ * written by reference (file data is static), queued as far as the send
+ * buffer allows and continued from the sent callback; the next pipelined
+ * request is parsed only when the previous response is fully queued.
+ */
+#include "apps/httpd/httpd.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/tcp.h"
+
+#define POLL_INTERVAL 4 /* lwIP poll ticks (500 ms each): 2 s */
+
+struct conn {
+    struct tcp_pcb *pcb;
+    char req[HTTP_MAX_HEADER];
+    size_t req_len;
+    char head[320];
+    size_t head_len; /* 0 when written */
+    const uint8_t *body;
+    size_t body_left;
+    bool busy;        /* a response is being queued */
+    bool close_after; /* close once the response is queued */
+    unsigned idle_polls;
+};
+
+static struct {
+    struct tcp_pcb *listener;
+    const struct http_file *files;
+    size_t nfiles;
+    struct conn *conns[HTTPD_MAX_CONNS];
+    struct httpd_stats stats;
+} srv;
+
+static const char body_404[] = "<!DOCTYPE html>\n<title>404</title>\n"
+                               "<h1>404 Not Found</h1>\n";
+static const char body_err[] = "error\n";
+
+static void conn_free(struct conn *c)
+{
+    for (size_t i = 0; i < HTTPD_MAX_CONNS; i++)
+        if (srv.conns[i] == c)
+            srv.conns[i] = NULL;
+    srv.stats.open_conns--;
+    free(c);
+}
+
+/* Set when conn_close() had to abort: the callback must return ERR_ABRT. */
+static bool aborted;
+
+static void conn_close(struct conn *c)
+{
+    struct tcp_pcb *pcb = c->pcb;
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_sent(pcb, NULL);
+    tcp_err(pcb, NULL);
+    tcp_poll(pcb, NULL, 0);
+    conn_free(c);
+    if (tcp_close(pcb) != ERR_OK) {
+        tcp_abort(pcb);
+        aborted = true;
+    }
+}
+
+static err_t cb_result(void)
+{
+    bool a = aborted;
+    aborted = false;
+    return a ? ERR_ABRT : ERR_OK;
+}
+
+static void process(struct conn *c);
+
+/* Queues as much of the response as fits; returns false if c was closed. */
+static bool pump(struct conn *c)
+{
+    struct tcp_pcb *pcb = c->pcb;
+
+    if (c->head_len) {
+        if (tcp_sndbuf(pcb) < c->head_len)
+            return true;
+        if (tcp_write(pcb, c->head, (u16_t)c->head_len,
+                      TCP_WRITE_FLAG_COPY |
+                          (c->body_left ? TCP_WRITE_FLAG_MORE : 0)) != ERR_OK)
+            return true;
+        srv.stats.bytes_sent += c->head_len;
+        c->head_len = 0;
+    }
+    while (c->body_left) {
+        size_t room = tcp_sndbuf(pcb);
+        if (room == 0 || tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 2)
+            break;
+        size_t n = c->body_left < room ? c->body_left : room;
+        if (n > 0xffff)
+            n = 0xffff;
+        u8_t flags = n < c->body_left ? TCP_WRITE_FLAG_MORE : 0;
+        if (tcp_write(pcb, c->body, (u16_t)n, flags) != ERR_OK)
+            break;
+        c->body += n;
+        c->body_left -= n;
+        srv.stats.bytes_sent += n;
+    }
+    tcp_output(pcb);
+    if (c->head_len || c->body_left)
+        return true;
+    c->busy = false;
+    if (c->close_after) {
+        conn_close(c);
+        return false;
+    }
+    return true;
+}
+
+static void respond(struct conn *c, int status, const char *ctype,
+                    const void *body, size_t len, bool send_body,
+                    bool keep_alive)
+{
+    int n = http_response_head(c->head, sizeof(c->head), status, ctype, len,
+                               keep_alive);
+    if (n < 0) {
+        n = http_response_head(c->head, sizeof(c->head), 500, "text/plain", 0,
+                               false);
+        len = 0;
+        keep_alive = false;
+    }
+    c->head_len = (size_t)n;
+    c->body = body;
+    c->body_left = send_body ? len : 0;
+    c->busy = true;
+    c->close_after = !keep_alive;
+    if (status == 200)
+        srv.stats.responses_200++;
+    else if (status == 404)
+        srv.stats.responses_404++;
+    else
+        srv.stats.responses_error++;
+}
+
+static void error_response(struct conn *c, int status)
+{
+    respond(c, status, "text/plain; charset=utf-8", body_err,
+            sizeof(body_err) - 1, true, false);
+    c->req_len = 0; /* the rest of the stream is not trusted */
+}
+
+/* Parses and answers requests until one is incomplete or in progress. */
+static void process(struct conn *c)
+{
+    while (!c->busy && c->req_len) {
+        struct http_request r;
+        int n = http_parse_request(c->req, c->req_len, &r);
+        if (n == 0)
+            return;
+        srv.stats.requests++;
+        if (n < 0) {
+            error_response(c, n == -E2BIG ? 431 : n == -ENOTSUP ? 505 : 400);
+        } else {
+            memmove(c->req, c->req + n, c->req_len - (size_t)n);
+            c->req_len -= (size_t)n;
+            if (r.method == HTTP_OTHER) {
+                error_response(c, 405);
+            } else if (r.has_body) {
+                error_response(c, 413);
+            } else {
+                bool body = r.method == HTTP_GET;
+                const struct http_file *f =
+                    http_find(srv.files, srv.nfiles, r.path);
+                if (f)
+                    respond(c, 200, http_content_type(f->path), f->data, f->len,
+                            body, r.keep_alive);
+                else
+                    respond(c, 404, "text/html; charset=utf-8", body_404,
+                            sizeof(body_404) - 1, body, r.keep_alive);
+            }
+        }
+        if (!pump(c))
+            return;
+    }
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+    struct conn *c = arg;
+    (void)pcb;
+    (void)len;
+    if (!c)
+        return ERR_OK;
+    c->idle_polls = 0;
+    if (!c->busy || pump(c))
+        process(c);
+    return cb_result();
+}
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    struct conn *c = arg;
+    (void)err;
+    if (!c) {
+        if (p)
+            pbuf_free(p);
+        return ERR_OK;
+    }
+    if (!p) {
+        /* The client is done sending; finish what is queued, then close. */
+        if (c->busy)
+            c->close_after = true;
+        else
+            conn_close(c);
+        return cb_result();
+    }
+    c->idle_polls = 0;
+    size_t room = sizeof(c->req) - c->req_len;
+    size_t n = p->tot_len < room ? p->tot_len : room;
+    pbuf_copy_partial(p, c->req + c->req_len, (u16_t)n, 0);
+    c->req_len += n;
+    tcp_recved(pcb, p->tot_len);
+    bool overflow = n < p->tot_len;
+    pbuf_free(p);
+    if (overflow && !c->busy) {
+        srv.stats.requests++;
+        error_response(c, 431);
+        pump(c);
+        return cb_result();
+    }
+    process(c);
+    return cb_result();
+}
+
+static void on_err(void *arg, err_t err)
+{
+    (void)err;
+    if (arg)
+        conn_free(arg); /* lwIP has already freed the pcb */
+}
+
+static err_t on_poll(void *arg, struct tcp_pcb *pcb)
+{
+    struct conn *c = arg;
+    (void)pcb;
+    if (!c)
+        return ERR_OK;
+    if (c->busy)
+        pump(c);
+    else if (++c->idle_polls * POLL_INTERVAL / 2 >= HTTPD_IDLE_SECONDS)
+        conn_close(c);
+    return cb_result();
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    (void)arg;
+    if (err != ERR_OK || !pcb)
+        return ERR_VAL;
+    size_t slot = HTTPD_MAX_CONNS;
+    for (size_t i = 0; i < HTTPD_MAX_CONNS; i++)
+        if (!srv.conns[i]) {
+            slot = i;
+            break;
+        }
+    struct conn *c = slot < HTTPD_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
+    if (!c) {
+        tcp_abort(pcb);
+        return ERR_ABRT;
+    }
+    c->pcb = pcb;
+    srv.conns[slot] = c;
+    srv.stats.connections++;
+    srv.stats.open_conns++;
+    tcp_arg(pcb, c);
+    tcp_recv(pcb, on_recv);
+    tcp_sent(pcb, on_sent);
+    tcp_err(pcb, on_err);
+    tcp_poll(pcb, on_poll, POLL_INTERVAL);
+    tcp_nagle_disable(pcb);
+    return ERR_OK;
+}
+
+int httpd_start(uint16_t port, const struct http_file *files, size_t nfiles)
+{
+    if (srv.listener)
+        return -EALREADY;
+    struct tcp_pcb *pcb = tcp_new();
+    if (!pcb)
+        return -ENOMEM;
+    if (tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
+        tcp_close(pcb);
+        return -EADDRINUSE;
+    }
+    struct tcp_pcb *l = tcp_listen(pcb);
+    if (!l) {
+        tcp_close(pcb);
+        return -ENOMEM;
+    }
+    srv.listener = l;
+    srv.files = files;
+    srv.nfiles = nfiles;
+    tcp_accept(l, on_accept);
+    return 0;
+}
+
+void httpd_stop(void)
+{
+    for (size_t i = 0; i < HTTPD_MAX_CONNS; i++) {
+        struct conn *c = srv.conns[i];
+        if (c) {
+            struct tcp_pcb *pcb = c->pcb;
+            tcp_arg(pcb, NULL);
+            tcp_err(pcb, NULL);
+            conn_free(c);
+            tcp_abort(pcb);
+        }
+    }
+    if (srv.listener)
+        tcp_close(srv.listener);
+    srv.listener = NULL;
+}
+
+const struct httpd_stats *httpd_get_stats(void)
+{
+    return &srv.stats;
+}

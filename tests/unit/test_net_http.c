@@ -1,0 +1,133 @@
+/* Unit tests for apps/httpd/http.c: request parsing, lookup, headers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "apps/httpd/http.h"
+
+#include <errno.h>
+#include <string.h>
+
+static int parse(const char *s, struct http_request *r)
+{
+    return http_parse_request(s, strlen(s), r);
+}
+
+static void test_simple_get(void **state)
+{
+    (void)state;
+    struct http_request r;
+    const char *s = "GET /a/b.html?x=1 HTTP/1.1\r\nHost: x\r\n\r\nNEXT";
+    assert_int_equal(parse(s, &r), (int)strlen(s) - 4);
+    assert_int_equal(r.method, HTTP_GET);
+    assert_string_equal(r.path, "/a/b.html");
+    assert_int_equal(r.minor_version, 1);
+    assert_true(r.keep_alive);
+    assert_false(r.has_body);
+}
+
+static void test_keep_alive_rules(void **state)
+{
+    (void)state;
+    struct http_request r;
+    assert_true(parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", &r) > 0);
+    assert_false(r.keep_alive);
+    assert_true(parse("GET / HTTP/1.0\r\n\r\n", &r) > 0);
+    assert_false(r.keep_alive);
+    assert_true(
+        parse("HEAD / HTTP/1.0\r\nconnection: Upgrade, Keep-Alive\r\n\r\n",
+              &r) > 0);
+    assert_true(r.keep_alive);
+    assert_int_equal(r.method, HTTP_HEAD);
+}
+
+static void test_incomplete_and_too_long(void **state)
+{
+    (void)state;
+    struct http_request r;
+    assert_int_equal(parse("GET / HTTP/1.1\r\nHost: x\r\n", &r), 0);
+    assert_int_equal(parse("", &r), 0);
+    static char big[HTTP_MAX_HEADER + 10];
+    memset(big, 'a', sizeof(big) - 1);
+    assert_int_equal(http_parse_request(big, sizeof(big) - 1, &r), -E2BIG);
+    char longpath[HTTP_MAX_PATH + 40] = "GET /";
+    memset(longpath + 5, 'p', HTTP_MAX_PATH);
+    strcpy(longpath + 5 + HTTP_MAX_PATH, " HTTP/1.1\r\n\r\n");
+    assert_int_equal(parse(longpath, &r), -E2BIG);
+}
+
+static void test_malformed(void **state)
+{
+    (void)state;
+    struct http_request r;
+    assert_int_equal(parse("GET\r\n\r\n", &r), -EBADMSG);
+    assert_int_equal(parse("GET / \r\n\r\n", &r), -EBADMSG);
+    assert_int_equal(parse("GET x HTTP/1.1\r\n\r\n", &r), -EBADMSG);
+    assert_int_equal(parse("GET / HTTP/2.0\r\n\r\n", &r), -ENOTSUP);
+    assert_int_equal(parse("GET / HTTP/1.9\r\n\r\n", &r), -ENOTSUP);
+    assert_int_equal(parse("GET / FTP/1.1\r\n\r\n", &r), -EBADMSG);
+    assert_int_equal(parse("GET /%zz HTTP/1.1\r\n\r\n", &r), -EBADMSG);
+    assert_int_equal(parse("GET /%00 HTTP/1.1\r\n\r\n", &r), -EBADMSG);
+    assert_int_equal(parse("GET / HTTP/1.1\r\nNoColon\r\n\r\n", &r), -EBADMSG);
+    assert_int_equal(parse("GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n", &r),
+                     -EBADMSG);
+    assert_true(parse("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n", &r) > 0);
+    assert_int_equal(r.method, HTTP_OTHER);
+    assert_true(r.has_body);
+    assert_true(parse("GET /%41b HTTP/1.1\r\n\r\n", &r) > 0);
+    assert_string_equal(r.path, "/Ab");
+}
+
+static const struct http_file files[] = {
+    {"/index.html", "<p>hi</p>", 9},
+    {"/docs/index.html", "docs", 4},
+    {"/style.css", "p{}", 3},
+};
+
+static void test_find(void **state)
+{
+    (void)state;
+    assert_ptr_equal(http_find(files, 3, "/"), &files[0]);
+    assert_ptr_equal(http_find(files, 3, "/docs/"), &files[1]);
+    assert_ptr_equal(http_find(files, 3, "/style.css"), &files[2]);
+    assert_null(http_find(files, 3, "/nope"));
+    assert_null(http_find(files, 3, "/docs/../index.html"));
+    assert_null(http_find(files, 3, "/.."));
+    assert_null(http_find(files, 3, "index.html"));
+}
+
+static void test_types_and_head(void **state)
+{
+    (void)state;
+    assert_string_equal(http_content_type("/a.HTML"),
+                        "text/html; charset=utf-8");
+    assert_string_equal(http_content_type("/x.png"), "image/png");
+    assert_string_equal(http_content_type("/x"), "application/octet-stream");
+
+    char h[256];
+    int n = http_response_head(h, sizeof(h), 404, "text/plain", 10, true);
+    assert_true(n > 0);
+    assert_non_null(strstr(h, "HTTP/1.1 404 Not Found\r\n"));
+    assert_non_null(strstr(h, "Content-Length: 10\r\n"));
+    assert_non_null(strstr(h, "Connection: keep-alive\r\n\r\n"));
+    n = http_response_head(h, sizeof(h), 405, "text/plain", 0, false);
+    assert_non_null(strstr(h, "Allow: GET, HEAD\r\n"));
+    assert_non_null(strstr(h, "Connection: close\r\n"));
+    assert_int_equal(http_response_head(h, 20, 200, "x", 1, true), -ENOSPC);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_simple_get),
+        cmocka_unit_test(test_keep_alive_rules),
+        cmocka_unit_test(test_incomplete_and_too_long),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_find),
+        cmocka_unit_test(test_types_and_head),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
