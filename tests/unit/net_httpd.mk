@@ -3,4 +3,3 @@ UNIT_TESTS += net_httpd
 UNIT_net_httpd_SRCS := apps/httpd/server.c apps/httpd/http.c net/netif.c \
 	net/sys_arch.c $(LWIP_HOST_SRCS)
 CFLAGS_tests/unit/test_net_httpd.c := $(LWIP_INC)
-CFLAGS_apps/httpd/server.c := $(LWIP_INC)

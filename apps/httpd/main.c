@@ -1,0 +1,172 @@
+/*
+ * httpd: a web server appliance.  Brings up WinHv, VMBus and netvsc, gets
+ * an address by DHCP through lwIP and serves the built-in pages over HTTP
+ * until powered off.
+ *
+ * Arguments (key=value):
+ *   port=N          TCP port (default 80)
+ *   exit_after=S    stop cleanly after S seconds (tests); 0 = never
+ *
+ * Exit status: 0 after exit_after, 2 no Hyper-V interface, 3 WinHv error,
+ * 4 VMBus connection failed, 5 no network adapter offered, 6 netvsc
+ * bring-up failed, 7 lwIP or server start failed.
+ */
+#include "apps/httpd/httpd.h"
+#include "boot/kernel.h"
+#include "net/net.h"
+#include "vmbus/vmbus.h"
+#include "vsc/netvsc/netvsc.h"
+#include "winhv/winhv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BIG_BYTES (1024u * 1024u)
+
+static struct net_if *nif;
+
+static const char index_html[] =
+    "<!DOCTYPE html>\n"
+    "<html><head><meta charset=\"utf-8\"><title>Enlight</title>\n"
+    "<link rel=\"stylesheet\" href=\"/style.css\"></head>\n"
+    "<body><h1>Hello from an Enlight appliance</h1>\n"
+    "<p>This page was served by lwIP over netvsc, the Hyper-V synthetic\n"
+    "network adapter, from a unikernel running as a child partition.</p>\n"
+    "<ul><li><a href=\"/hello.txt\">hello.txt</a></li>\n"
+    "<li><a href=\"/big.bin\">big.bin</a> (1 MiB test pattern)</li></ul>\n"
+    "</body></html>\n";
+static const char style_css[] =
+    "body{font-family:sans-serif;max-width:40em;margin:2em auto}\n"
+    "h1{color:#0063b1}\n";
+static const char hello_txt[] = "Hello from Enlight httpd.\n";
+
+static struct http_file files[] = {
+    {"/index.html", index_html, sizeof(index_html) - 1},
+    {"/style.css", style_css, sizeof(style_css) - 1},
+    {"/hello.txt", hello_txt, sizeof(hello_txt) - 1},
+    {"/big.bin", NULL, 0},
+};
+
+static void on_rx(void *ctx, const void *frame, uint32_t len)
+{
+    (void)ctx;
+    net_if_input(nif, frame, len);
+}
+
+static void on_link(void *ctx, bool up)
+{
+    (void)ctx;
+    printf("httpd: link %s\n", up ? "up" : "down");
+    net_if_set_link(nif, up);
+}
+
+static unsigned long arg_ul(const char *key, unsigned long def)
+{
+    const char *v = boot_arg(key);
+    return v ? strtoul(v, NULL, 0) : def;
+}
+
+static void print_ip(const char *what, uint32_t a)
+{
+    printf("%s%u.%u.%u.%u", what, a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+           a & 255);
+}
+
+int app_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    unsigned long port = arg_ul("port", 80);
+    unsigned long exit_after = arg_ul("exit_after", 0);
+
+    int rc = winhv_init();
+    if (rc) {
+        printf("httpd: no Hyper-V interface: %d (%s)\n", rc, strerror(-rc));
+        return rc == -ENODEV ? 2 : 3;
+    }
+    const struct vmbus_platform *plat = winhv_vmbus_platform();
+    struct vmbus *vb = vmbus_create(plat);
+    if (!vb || winhv_vmbus_attach(vb) || vmbus_connect(vb, 0)) {
+        printf("httpd: VMBus connection failed\n");
+        return 4;
+    }
+    struct vmbus_channel *ch =
+        vmbus_find_channel(vb, &(struct vmbus_guid)VMBUS_CLASS_NETWORK);
+    if (!ch) {
+        printf("httpd: no network adapter offered\n");
+        vmbus_disconnect(vb);
+        return 5;
+    }
+    struct netvsc *nv;
+    rc = netvsc_open(ch, plat, NULL, &nv);
+    if (rc) {
+        printf("httpd: netvsc bring-up failed: %d\n", rc);
+        vmbus_disconnect(vb);
+        return 6;
+    }
+    const uint8_t *mac = netvsc_mac(nv);
+    printf("httpd: netvsc up: NVSP 0x%x, MAC "
+           "%02x:%02x:%02x:%02x:%02x:%02x, MTU %u, link %s\n",
+           (unsigned)netvsc_nvsp_version(nv), mac[0], mac[1], mac[2], mac[3],
+           mac[4], mac[5], netvsc_mtu(nv), netvsc_link_up(nv) ? "up" : "down");
+
+    uint8_t *big = malloc(BIG_BYTES);
+    if (big) {
+        for (uint32_t i = 0; i < BIG_BYTES; i++)
+            big[i] = (uint8_t)(i * 31u + (i >> 10));
+        files[3].data = big;
+        files[3].len = BIG_BYTES;
+    }
+
+    net_seed_rand((uint32_t)clock_now_ns() ^
+                  ((uint32_t)mac[5] << 16 | mac[4] << 8 | mac[3]));
+    net_init();
+    struct net_link link;
+    netvsc_net_link(nv, &link);
+    struct net_if_config cfg = {
+        .dhcp = true, .hostname = "enlight-httpd", .make_default = true};
+    nif = net_if_create(&link, &cfg);
+    if (!nif || httpd_start((uint16_t)port, files, big ? 4 : 3)) {
+        printf("httpd: network stack start failed\n");
+        netvsc_close(nv);
+        vmbus_disconnect(vb);
+        return 7;
+    }
+    netvsc_set_handlers(nv, on_rx, on_link, NULL);
+    net_if_set_link(nif, netvsc_link_up(nv));
+
+    bool announced = false;
+    uint64_t start = clock_now_ns();
+    for (;;) {
+        netvsc_poll(nv);
+        net_poll();
+        vmbus_poll(vb);
+        uint32_t addr, mask, gw;
+        if (!announced && net_if_ipv4(nif, &addr, &mask, &gw) == 0) {
+            print_ip("httpd: address ", addr);
+            print_ip(", gateway ", gw);
+            printf(", serving on port %lu\n", port);
+            announced = true;
+        }
+        uint64_t now = clock_now_ns();
+        if (exit_after && now - start >= exit_after * 1000000000ull)
+            break;
+        uint64_t deadline = net_next_deadline_ns();
+        if (deadline > now + 50000000ull)
+            deadline = now + 50000000ull;
+        plat->wait(plat->ctx, deadline);
+    }
+
+    const struct httpd_stats *s = httpd_get_stats();
+    printf("httpd: %llu connections, %llu requests, %llu bytes sent\n",
+           (unsigned long long)s->connections, (unsigned long long)s->requests,
+           (unsigned long long)s->bytes_sent);
+    httpd_stop();
+    net_if_destroy(nif);
+    netvsc_close(nv);
+    vmbus_disconnect(vb);
+    printf("httpd: done\n");
+    return 0;
+}
