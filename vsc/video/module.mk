@@ -1,0 +1,2 @@
+# Guest synthetic video VSC.
+KIT_SRCS += vsc/video/synthvid.c
