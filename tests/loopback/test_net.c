@@ -210,6 +210,18 @@ static void test_bad_config_refused(void **state)
     struct netvsp_config h = f->hcfg;
     memset(h.mac, 0, 6);
     assert_int_equal(netvsp_create(f->lb.srv, &instance, &h, &v2), -EINVAL);
+    h = f->hcfg;
+    h.free = NULL;
+    assert_int_equal(netvsp_create(f->lb.srv, &instance, &h, &v2), -EINVAL);
+    /* The server's allocator by default; rescind, then destroy. */
+    h.alloc = NULL;
+    const struct vmbus_guid other =
+        VMBUS_GUID_INIT(0x99992222, 0x3333, 0x4444, 0x5555, 0x666677778888ull);
+    assert_int_equal(netvsp_create(f->lb.srv, &other, &h, &v2), 0);
+    lb_pump(&f->lb);
+    assert_int_equal(vmbus_server_rescind(f->lb.srv, netvsp_channel(v2)), 0);
+    netvsp_destroy(v2);
+    lb_pump(&f->lb);
     fx_free(f);
 }
 

@@ -833,18 +833,35 @@ static const struct vmbus_server_device_ops netvsp_ops = {
     .packet = op_packet,
 };
 
+static void *srv_alloc(void *ctx, size_t bytes)
+{
+    return vmbus_server_alloc(ctx, bytes);
+}
+
+static void srv_free(void *ctx, void *p)
+{
+    vmbus_server_free(ctx, p);
+}
+
 int netvsp_create(struct vmbus_server *srv, const struct vmbus_guid *instance,
                   const struct netvsp_config *cfg, struct netvsp **out)
 {
     static const uint8_t zero_mac[6];
-    if (!cfg || !cfg->backend || !cfg->backend->transmit || !cfg->alloc ||
-        !cfg->free || !memcmp(cfg->mac, zero_mac, 6))
+    if (!cfg || !cfg->backend || !cfg->backend->transmit ||
+        !cfg->alloc != !cfg->free || !memcmp(cfg->mac, zero_mac, 6))
         return -EINVAL;
-    struct netvsp *v = cfg->alloc(cfg->alloc_ctx, sizeof(*v));
+    struct netvsp_config c = *cfg;
+    if (!c.alloc) {
+        c.alloc = srv_alloc;
+        c.free = srv_free;
+        c.alloc_ctx = srv;
+    }
+    struct netvsp *v = c.alloc(c.alloc_ctx, sizeof(*v));
     if (!v)
         return -ENOMEM;
     memset(v, 0, sizeof(*v));
-    v->cfg = *cfg;
+    v->cfg = c;
+    cfg = &v->cfg;
     if (!v->cfg.mtu)
         v->cfg.mtu = 1500;
     if (!v->cfg.max_nvsp_version)

@@ -43,7 +43,8 @@ struct netvsp_config {
     bool link_down;              /* start with the cable unplugged */
     const struct netvsp_backend_ops *backend;
     void *backend_ctx;
-    /* Memory for netvsp state (zeroed), e.g. the server platform's. */
+    /* Memory for netvsp state (zeroed); NULL alloc and free use the
+     * server's (vmbus_server_alloc/free). */
     void *(*alloc)(void *ctx, size_t bytes);
     void (*free)(void *ctx, void *p);
     void *alloc_ctx;
@@ -64,12 +65,14 @@ struct netvsp_stats {
 
 /*
  * Adds the device to srv with the given instance id.  cfg is copied.
- * Returns 0 and *out, -EINVAL (no backend, alloc or MAC), -ENOMEM, or a
- * vmbus_server_add_device() error.
+ * Returns 0 and *out, -EINVAL (no backend or MAC, or only one of alloc/free),
+ * -ENOMEM, or a vmbus_server_add_device() error.
  */
 int netvsp_create(struct vmbus_server *srv, const struct vmbus_guid *instance,
                   const struct netvsp_config *cfg, struct netvsp **out);
-/* Frees the state (after the server is destroyed or the device rescinded). */
+/* Frees the state.  Call after vmbus_server_rescind() of its channel or
+ * after vmbus_server_destroy(); with the server's allocator only the
+ * former. */
 void netvsp_destroy(struct netvsp *vsp);
 
 /*
