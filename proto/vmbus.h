@@ -319,6 +319,15 @@ _Static_assert(offsetof(struct vmbus_msg_initiate_contact, client_id) ==
 #define VMBUS_CONTACT_SINT(sint, vtl)                                          \
     ((uint64_t)(uint8_t)(sint) | ((uint64_t)(uint8_t)(vtl) << 8))
 #define VMBUS_CONTACT_GET_SINT(w) ((uint8_t)((w)&0xFF))
+/* From 6.0: feature flags the guest asks for, in the upper 32 bits. */
+#define VMBUS_CONTACT_FEATURES(w) ((uint32_t)((w) >> 32))
+
+/* 6.0 feature flags (InitiateContact request, VersionResponse grant). */
+#define VMBUS_FEATURE_GUEST_SPECIFIED_SIGNAL 0x01u
+#define VMBUS_FEATURE_INTERRUPT_REDIRECTION 0x02u
+#define VMBUS_FEATURE_MODIFY_CONNECTION 0x04u
+#define VMBUS_FEATURE_CLIENT_ID 0x08u
+#define VMBUS_FEATURE_CONFIDENTIAL_CHANNELS 0x10u
 
 /*
  * VMBUS_CHANNEL_VERSION_RESPONSE (15, RESP).  16 bytes up to 5.3; 6.0 adds

@@ -234,7 +234,12 @@ int vmbus_chan_open(struct vmbus_channel *ch, uint32_t send_bytes,
     ch->cb_ctx = cb_ctx;
     ch->open_done = false;
     ch->state = CHAN_OPENING;
-    rc = vmbus_post(vb, &m, VMBUS_MSG_OPEN_CHANNEL_SIZE);
+    /* 6.0 hosts take the grown message; its new fields stay 0 since we
+     * ask for no features that give them meaning. */
+    rc = vmbus_post(vb, &m,
+                    vb->version >= VMBUS_VERSION_COPPER
+                        ? VMBUS_MSG_OPEN_CHANNEL_SIZE_COPPER
+                        : VMBUS_MSG_OPEN_CHANNEL_SIZE);
     if (rc == 0)
         rc = vmbus_wait_flag(vb, &ch->open_done);
     if (rc == 0 && ch->rescinded)

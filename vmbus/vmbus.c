@@ -14,10 +14,10 @@
 
 /* Versions we speak, newest first. */
 static const uint32_t versions[] = {
-    VMBUS_VERSION_WIN10_V5_3,  VMBUS_VERSION_WIN10_V5_2,
-    VMBUS_VERSION_WIN10_V5_1,  VMBUS_VERSION_WIN10_V5,
-    VMBUS_VERSION_WIN10_RS3_0, VMBUS_VERSION_WIN10,
-    VMBUS_VERSION_WIN8_1,
+    VMBUS_VERSION_COPPER,     VMBUS_VERSION_WIN10_V5_3,
+    VMBUS_VERSION_WIN10_V5_2, VMBUS_VERSION_WIN10_V5_1,
+    VMBUS_VERSION_WIN10_V5,   VMBUS_VERSION_WIN10_RS3_0,
+    VMBUS_VERSION_WIN10,      VMBUS_VERSION_WIN8_1,
 };
 
 void vmbus_logf(struct vmbus *vb, const char *fmt, ...)
@@ -119,10 +119,14 @@ static int post_hdr(struct vmbus *vb, uint32_t type)
     return vmbus_post(vb, &h, sizeof(h));
 }
 
+/* Names this client in 6.0 InitiateContact messages. */
+static const struct vmbus_guid enlight_client_id =
+    VMBUS_GUID_INIT(0x8f1c2e4a, 0x6b3d, 0x4e57, 0x9a10, 0x5e4c1a7b2d39ull);
+
 static int try_version(struct vmbus *vb, uint32_t version)
 {
     struct vmbus_msg_initiate_contact m;
-    uint32_t conn;
+    uint32_t conn, len = VMBUS_MSG_INITIATE_CONTACT_SIZE;
     int rc;
 
     memset(&m, 0, sizeof(m));
@@ -139,10 +143,15 @@ static int try_version(struct vmbus *vb, uint32_t version)
     }
     m.monitor_page1 = vb->plat.virt_to_phys(vb->plat.ctx, vb->monitor_pages);
     m.monitor_page2 = m.monitor_page1 + HV_PAGE_SIZE;
+    if (version >= VMBUS_VERSION_COPPER) {
+        /* No optional features requested: feature_flags stay 0. */
+        m.client_id = enlight_client_id;
+        len = VMBUS_MSG_INITIATE_CONTACT_SIZE_COPPER;
+    }
 
     vb->vresp_done = false;
     vb->version = version; /* sizes the answer's validation */
-    rc = post_to(vb, conn, &m, VMBUS_MSG_INITIATE_CONTACT_SIZE);
+    rc = post_to(vb, conn, &m, len);
     if (rc < 0)
         return rc;
     rc = vmbus_wait_flag(vb, &vb->vresp_done);
@@ -150,6 +159,12 @@ static int try_version(struct vmbus *vb, uint32_t version)
         return rc;
     if (!vb->vresp.version_supported)
         return -ENOTSUP;
+    if (version >= VMBUS_VERSION_COPPER &&
+        vb->vresp_len < VMBUS_MSG_VERSION_RESPONSE_SIZE_COPPER) {
+        vmbus_logf(vb, "vmbus: 6.0 accepted with a %u-byte response",
+                   vb->vresp_len);
+        return -ENOTSUP;
+    }
     if (vb->vresp.connection_state != 0) {
         vmbus_logf(vb, "vmbus: version %u.%u accepted, state %u", version >> 16,
                    version & 0xFFFF, vb->vresp.connection_state);
@@ -437,7 +452,8 @@ static void on_version_response(struct vmbus *vb, const void *buf, uint32_t len)
         return;
     }
     memset(&vb->vresp, 0, sizeof(vb->vresp));
-    memcpy(&vb->vresp, buf, VMBUS_MSG_VERSION_RESPONSE_SIZE);
+    memcpy(&vb->vresp, buf, len < sizeof(vb->vresp) ? len : sizeof(vb->vresp));
+    vb->vresp_len = len;
     vb->vresp_done = true;
 }
 

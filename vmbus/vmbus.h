@@ -3,7 +3,7 @@
  *
  * Usage: vmbus_create() with a platform (vmbus/platform.h), register drivers
  * (bound by device class GUID), vmbus_connect() negotiates the highest
- * common version (5.3 down to 3.0), requests the offers and probes a driver
+ * common version (6.0 down to 3.0), requests the offers and probes a driver
  * for each; vmbus_poll() later handles hot-added and rescinded channels;
  * vmbus_disconnect() sends Unload before power-off.
  *
@@ -43,12 +43,12 @@ void vmbus_destroy(struct vmbus *vb);
 void vmbus_set_timeout(struct vmbus *vb, uint64_t ns);
 
 /*
- * Negotiates a version <= max_version (0 = the newest we speak, 5.3), then
+ * Negotiates a version <= max_version (0 = the newest we speak, 6.0), then
  * requests offers, waits for AllOffersDelivered and probes drivers.
  * Channels left from an earlier connection (after vmbus_disconnect()) are
  * removed first: their drivers' remove() runs and they are freed.
  * Returns 0, -EALREADY (connected), -ENOTSUP (the host accepted none of
- * 5.3/5.2/5.1/5.0/4.1/4.0/3.0), -ECONNREFUSED (accepted with a failed
+ * 6.0/5.3/5.2/5.1/5.0/4.1/4.0/3.0), -ECONNREFUSED (accepted with a failed
  * connection state), -ETIMEDOUT, -ENOMEM, -EIO (post failed).
  */
 int vmbus_connect(struct vmbus *vb, uint32_t max_version);

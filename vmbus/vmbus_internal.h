@@ -59,6 +59,7 @@ struct vmbus {
     /* Negotiation. */
     bool vresp_done;
     struct vmbus_msg_version_response vresp;
+    uint32_t vresp_len;
     bool offers_done;
     bool poll_work; /* an offer or rescind awaits vmbus_poll() */
     bool unload_done;

@@ -74,6 +74,7 @@ static const uint32_t known_versions[] = {
     VMBUS_VERSION_WIN10,      VMBUS_VERSION_WIN10_RS3_0,
     VMBUS_VERSION_WIN10_V5,   VMBUS_VERSION_WIN10_V5_1,
     VMBUS_VERSION_WIN10_V5_2, VMBUS_VERSION_WIN10_V5_3,
+    VMBUS_VERSION_COPPER,
 };
 
 static void slog(struct vmbus_server *srv, const char *fmt, ...)
@@ -667,7 +668,11 @@ static void on_initiate_contact(struct vmbus_server *srv, const void *buf,
     }
     memset(&r, 0, sizeof(r));
     r.hdr.msgtype = VMBUS_MSG_VERSION_RESPONSE;
-    if (v >= VMBUS_VERSION_WIN10_V5) {
+    if (v >= VMBUS_VERSION_COPPER &&
+        len < VMBUS_MSG_INITIATE_CONTACT_SIZE_COPPER) {
+        slog(srv, "vmbus-server: 6.0 contact of %u bytes", len);
+        v = 0;
+    } else if (v >= VMBUS_VERSION_WIN10_V5) {
         sint = VMBUS_CONTACT_GET_SINT(m.interrupt_page_or_sint);
         if (sint >= HV_SINT_COUNT) {
             slog(srv, "vmbus-server: contact asks for SINT %u", sint);
@@ -691,11 +696,16 @@ static void on_initiate_contact(struct vmbus_server *srv, const void *buf,
         r.connection_state = 0;
         r.msg_conn_id = v >= VMBUS_VERSION_WIN10_V5 ? srv->cfg.msg_conn_id
                                                     : VMBUS_CONNID_MESSAGE;
+        /* 6.0: none of the optional features asked for is granted. */
+        r.supported_features = 0;
         slog(srv, "vmbus-server: version %u.%u accepted", v >> 16, v & 0xFFFF);
     } else {
         slog(srv, "vmbus-server: version 0x%x refused", m.version_requested);
     }
-    send_msg(srv, &r, VMBUS_MSG_VERSION_RESPONSE_SIZE);
+    send_msg(srv, &r,
+             m.version_requested >= VMBUS_VERSION_COPPER
+                 ? VMBUS_MSG_VERSION_RESPONSE_SIZE_COPPER
+                 : VMBUS_MSG_VERSION_RESPONSE_SIZE);
 }
 
 static void on_unload(struct vmbus_server *srv, const void *buf, uint32_t len)
@@ -879,7 +889,7 @@ vmbus_server_create(const struct vmbus_server_platform *plat,
     if (cfg)
         c = *cfg;
     if (!c.max_version)
-        c.max_version = VMBUS_VERSION_WIN10_V5_3;
+        c.max_version = VMBUS_VERSION_COPPER;
     if (!c.msg_conn_id)
         c.msg_conn_id = VMBUS_CONNID_MESSAGE_4;
     if (!c.max_gpadl_pages || c.max_gpadl_pages > GPADL_MAX_PFNS)

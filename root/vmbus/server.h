@@ -1,8 +1,8 @@
 /*
- * Root VMBus server: version negotiation (0.13 to 5.3) on connection ids 1
- * and 4, offers from a device table, GPADL assembly with limits, channel
- * open/close, rescind and hot add, host-to-guest interrupts via event flags
- * and the SINT with coalescing.
+ * Root VMBus server: version negotiation (0.13 to 6.0, granting no optional
+ * 6.0 features) on connection ids 1 and 4, offers from a device table, GPADL
+ * assembly with limits, channel open/close, rescind and hot add, host-to-guest
+ * interrupts via event flags and the SINT with coalescing.
  *
  * Entry points (called by the root's hypervisor core):
  *   vmbus_server_on_post_message()  guest HvCallPostMessage
@@ -32,7 +32,7 @@ struct vmbus_server;
 struct vmbus_server_channel;
 
 struct vmbus_server_config {
-    uint32_t max_version;     /* highest accepted, 0 = 5.3 */
+    uint32_t max_version;     /* highest accepted, 0 = 6.0 */
     uint32_t msg_conn_id;     /* told to >= 5.0 guests, 0 = 4 */
     uint32_t max_gpadl_pages; /* per GPADL, 0 = GPADL_MAX_PFNS */
     uint32_t max_gpadls;      /* outstanding per connection, 0 = 256 */

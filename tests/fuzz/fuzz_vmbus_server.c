@@ -20,10 +20,9 @@ static const struct vmbus_guid cls =
     VMBUS_GUID_INIT(0x12345678, 0x1111, 0x2222, 0x3333, 0x444455556666ull);
 
 static const uint32_t versions[] = {
-    VMBUS_VERSION_WS2008,     VMBUS_VERSION_WIN7,
-    VMBUS_VERSION_WIN8,       VMBUS_VERSION_WIN8_1,
-    VMBUS_VERSION_WIN10,      VMBUS_VERSION_WIN10_V5,
-    VMBUS_VERSION_WIN10_V5_3, 0};
+    VMBUS_VERSION_WS2008,     VMBUS_VERSION_WIN7,   VMBUS_VERSION_WIN8,
+    VMBUS_VERSION_WIN8_1,     VMBUS_VERSION_WIN10,  VMBUS_VERSION_WIN10_V5,
+    VMBUS_VERSION_WIN10_V5_3, VMBUS_VERSION_COPPER, 0};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,13 +45,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vmbus_server_add_device(lb.srv, &d, NULL);
     vmbus_server_add_device(lb.srv, &d, NULL);
 
-    v = versions[data[0] % 8];
+    v = versions[data[0] % (sizeof(versions) / sizeof(versions[0]))];
     memset(&ic, 0, sizeof(ic));
     ic.hdr.msgtype = VMBUS_MSG_INITIATE_CONTACT;
     ic.version_requested = v;
     ic.interrupt_page_or_sint =
         v >= VMBUS_VERSION_WIN10_V5 ? VMBUS_CONTACT_SINT(2, 0) : 4096;
-    vmbus_server_on_post_message(lb.srv, 1, 1, &ic, 40);
+    vmbus_server_on_post_message(lb.srv, 1, 1, &ic,
+                                 v >= VMBUS_VERSION_COPPER ? 56 : 40);
     lb_pump(&lb);
     vmbus_server_on_post_message(lb.srv, 1, 1, &ro, sizeof(ro));
     lb_pump(&lb);

@@ -92,12 +92,12 @@ static void test_negotiation_matrix(void **state)
     static const uint32_t client[] = {VMBUS_VERSION(3, 0), VMBUS_VERSION(4, 0),
                                       VMBUS_VERSION(4, 1), VMBUS_VERSION(5, 0),
                                       VMBUS_VERSION(5, 1), VMBUS_VERSION(5, 2),
-                                      VMBUS_VERSION(5, 3)};
+                                      VMBUS_VERSION(5, 3), VMBUS_VERSION(6, 0)};
     static const uint32_t server[] = {
         VMBUS_VERSION(0, 13), VMBUS_VERSION(1, 1), VMBUS_VERSION(2, 4),
         VMBUS_VERSION(3, 0),  VMBUS_VERSION(4, 0), VMBUS_VERSION(4, 1),
         VMBUS_VERSION(5, 0),  VMBUS_VERSION(5, 1), VMBUS_VERSION(5, 2),
-        VMBUS_VERSION(5, 3)};
+        VMBUS_VERSION(5, 3),  VMBUS_VERSION(6, 0)};
     size_t i, j;
 
     (void)state;
@@ -106,10 +106,17 @@ static void test_negotiation_matrix(void **state)
             struct vmbus_server_config cfg = {.max_version = server[j],
                                               .msg_conn_id = 0x800074};
             uint32_t want = client[i] < server[j] ? client[i] : server[j];
+            struct echo_vsp echo = {0};
+            struct vmbus_server_device d =
+                echo_vsp_device(&echo, class_echo, 1);
+            struct vmbus_channel *ch;
+            struct vmbus_pkt_info info;
+            uint8_t buf[64];
             struct lb lb;
             int rc;
 
             assert_int_equal(lb_init(&lb, 64, &cfg), 0);
+            assert_int_equal(vmbus_server_add_device(lb.srv, &d, NULL), 0);
             rc = vmbus_connect(lb.vb, client[i]);
             if (want < VMBUS_VERSION(3, 0)) {
                 assert_int_equal(rc, -ENOTSUP);
@@ -120,6 +127,21 @@ static void test_negotiation_matrix(void **state)
                 assert_int_equal(vmbus_server_version(lb.srv), want);
                 assert_int_equal(vmbus_msg_conn_id(lb.vb),
                                  want >= VMBUS_VERSION(5, 0) ? 0x800074u : 1u);
+                /* A channel works at every version. */
+                ch = vmbus_find_channel(lb.vb, &class_echo);
+                assert_non_null(ch);
+                assert_int_equal(
+                    vmbus_chan_open(ch, 8192, 8192, NULL, 0, NULL, NULL), 0);
+                assert_int_equal(
+                    vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND,
+                                    VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 9, "v",
+                                    1),
+                    0);
+                lb_pump(&lb);
+                assert_int_equal(vmbus_chan_recv(ch, buf, sizeof(buf), &info),
+                                 0);
+                assert_int_equal(info.trans_id, 9);
+                vmbus_chan_close(ch);
                 assert_int_equal(vmbus_disconnect(lb.vb), 0);
                 assert_false(vmbus_server_connected(lb.srv));
             }
@@ -173,12 +195,20 @@ static void test_old_versions_raw(void **state)
     raw_post(&lb, 1, &m, 40, reply);
     memcpy(&r, reply, sizeof(r));
     assert_int_equal(r.version_supported, 0);
-    /* Unknown versions and 6.0 are refused. */
+    /* 6.0 needs the 56-byte contact and answers with 20 bytes. */
     m.version_requested = VMBUS_VERSION(6, 0);
-    m.interrupt_page_or_sint = VMBUS_CONTACT_SINT(2, 0);
+    m.interrupt_page_or_sint =
+        VMBUS_CONTACT_SINT(2, 0) | (uint64_t)VMBUS_FEATURE_CLIENT_ID << 32;
     raw_post(&lb, 4, &m, 40, reply);
     memcpy(&r, reply, sizeof(r));
     assert_int_equal(r.version_supported, 0);
+    raw_post(&lb, 4, &m, 56, reply);
+    memcpy(&r, reply, sizeof(r));
+    assert_int_equal(r.version_supported, 1);
+    assert_int_equal(r.msg_conn_id, 4);
+    assert_int_equal(r.supported_features, 0);
+    assert_int_equal(vmbus_server_version(lb.srv), VMBUS_VERSION(6, 0));
+    /* Unknown versions are refused. */
     m.version_requested = VMBUS_VERSION(3, 7);
     raw_post(&lb, 1, &m, 40, reply);
     memcpy(&r, reply, sizeof(r));
