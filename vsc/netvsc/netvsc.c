@@ -68,8 +68,12 @@ struct netvsc {
     uint32_t ctl_resp_len;
 
     /* transfer-page completions the ring had no room for */
-    uint64_t pending[PENDING_COMPLETIONS];
+    struct {
+        uint64_t tid;
+        uint32_t status;
+    } pending[PENDING_COMPLETIONS];
     uint32_t npending;
+    bool unflushed; /* completions put but not yet published */
 
     uint8_t mac[6];
     uint16_t mtu;
@@ -122,7 +126,11 @@ static int nvsp_send(struct netvsc *nv, const void *msg, uint32_t len,
                            tid, buf, sizeof(buf));
 }
 
-static int complete_xfer(struct netvsc *nv, uint64_t tid, uint32_t status)
+/*
+ * Transfer-page completions are put without a flush; netvsc_poll() flushes
+ * once at the end, so a burst of received frames costs one signal at most.
+ */
+static int put_completion(struct netvsc *nv, uint64_t tid, uint32_t status)
 {
     struct nvsp_msg_rndis_pkt_complete c = {
         .type = NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE, .status = status};
@@ -131,9 +139,24 @@ static int complete_xfer(struct netvsc *nv, uint64_t tid, uint32_t status)
     memset(buf, 0, sizeof(buf));
     memcpy(buf, &c, sizeof(c));
     int rc =
-        vmbus_chan_send(nv->ch, VMBUS_PKT_COMPLETION, 0, tid, buf, sizeof(buf));
+        vmbus_chan_put(nv->ch, VMBUS_PKT_COMPLETION, 0, tid, buf, sizeof(buf));
+    if (rc == -EAGAIN) {
+        vmbus_chan_flush(nv->ch);
+        rc = vmbus_chan_put(nv->ch, VMBUS_PKT_COMPLETION, 0, tid, buf,
+                            sizeof(buf));
+    }
+    if (rc == 0)
+        nv->unflushed = true;
+    return rc;
+}
+
+static int complete_xfer(struct netvsc *nv, uint64_t tid, uint32_t status)
+{
+    int rc = put_completion(nv, tid, status);
     if (rc == -EAGAIN && nv->npending < PENDING_COMPLETIONS) {
-        nv->pending[nv->npending++] = tid;
+        nv->pending[nv->npending].tid = tid;
+        nv->pending[nv->npending].status = status;
+        nv->npending++;
         return 0;
     }
     return rc;
@@ -142,18 +165,9 @@ static int complete_xfer(struct netvsc *nv, uint64_t tid, uint32_t status)
 static void retry_completions(struct netvsc *nv)
 {
     uint32_t done = 0;
-    while (done < nv->npending) {
-        struct nvsp_msg_rndis_pkt_complete c = {
-            .type = NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE,
-            .status = NVSP_STATUS_SUCCESS};
-        uint8_t buf[NVSP_MSG_SIZE_V61];
-        memset(buf, 0, sizeof(buf));
-        memcpy(buf, &c, sizeof(c));
-        if (vmbus_chan_send(nv->ch, VMBUS_PKT_COMPLETION, 0, nv->pending[done],
-                            buf, sizeof(buf)))
-            break;
+    while (done < nv->npending && put_completion(nv, nv->pending[done].tid,
+                                                 nv->pending[done].status) == 0)
         done++;
-    }
     memmove(nv->pending, nv->pending + done,
             (nv->npending - done) * sizeof(nv->pending[0]));
     nv->npending -= done;
@@ -351,6 +365,10 @@ void netvsc_poll(struct netvsc *nv)
             nv_log(nv, "unexpected packet type %u", info.type);
             break;
         }
+    }
+    if (nv->unflushed) {
+        nv->unflushed = false;
+        vmbus_chan_flush(nv->ch);
     }
     nv->in_poll = false;
 }

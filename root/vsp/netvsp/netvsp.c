@@ -548,13 +548,12 @@ static int gather_gpa(struct netvsp *v, const struct ring_pkt_info *info,
             return -EBADMSG;
         uint32_t count = rd32(p, at), off = rd32(p, at + 4);
         at += 8;
-        uint64_t npfn = ((uint64_t)off % PAGE + count + PAGE - 1) / PAGE;
-        if (count == 0 || at + npfn * 8 > info->offset ||
+        /* byte_offset lies within the first page of the range. */
+        uint64_t npfn = ((uint64_t)off + count + PAGE - 1) / PAGE;
+        if (count == 0 || off >= PAGE || at + npfn * 8 > info->offset ||
             (uint64_t)total + count > MSG_BYTES)
             return -EBADMSG;
-        uint64_t first;
-        memcpy(&first, p + at, 8);
-        uint32_t in = off % PAGE;
+        uint32_t in = off;
         uint32_t left = count;
         for (uint64_t i = 0; left; i++) {
             uint64_t pfn;
@@ -568,7 +567,6 @@ static int gather_gpa(struct netvsp *v, const struct ring_pkt_info *info,
             left -= n;
             in = 0;
         }
-        (void)first;
         at += (uint32_t)npfn * 8;
     }
     *len = total;
