@@ -31,8 +31,12 @@ struct ic_guest;
 
 struct ic_guest_config {
     void *ctx;
-    /* Host asked to shut down (IC_SHUTDOWN_FLAG_*); called after the
-     * answer is on the ring.  NULL: answered with IC_E_NOT_SUPPORTED. */
+    /*
+     * Host asked to shut down (IC_SHUTDOWN_FLAG_*); called from the
+     * channel callback after the answer is on the ring.  It may block and
+     * need not return: vmbus_disconnect() and power_off() are fine here.
+     * NULL: answered with IC_E_NOT_SUPPORTED.
+     */
     void (*shutdown)(void *ctx, uint32_t flags);
     /* Host wall time in ns since 1970 (IC_TIMESYNC_* flags). */
     void (*set_time)(void *ctx, uint64_t unix_ns, uint8_t flags);
