@@ -1115,6 +1115,14 @@ int vmbus_server_chan_send(struct vmbus_server_channel *ch, uint16_t type,
     return vmbus_server_chan_flush(ch);
 }
 
+bool vmbus_server_chan_want_space(struct vmbus_server_channel *ch,
+                                  uint32_t bytes)
+{
+    if (ch->state != SCH_OPEN)
+        return false;
+    return ring_want_space(&ch->out, bytes);
+}
+
 const struct gpadl_asm *vmbus_server_chan_gpadl(struct vmbus_server_channel *ch,
                                                 uint32_t handle)
 {

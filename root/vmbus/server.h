@@ -154,6 +154,15 @@ int vmbus_server_chan_send(struct vmbus_server_channel *ch, uint16_t type,
                            uint16_t flags, uint64_t trans_id, const void *data,
                            uint32_t len);
 
+/*
+ * Asks the guest to signal once `bytes` (as ring_pkt_bytes() counts a
+ * packet) are free in the host-to-guest ring; 0 cancels.  Returns true if
+ * they already are (retry at once).  The VSP's packet callback runs when
+ * the guest signals.
+ */
+bool vmbus_server_chan_want_space(struct vmbus_server_channel *ch,
+                                  uint32_t bytes);
+
 /* A complete GPADL of this channel's connection by handle, or NULL. */
 const struct gpadl_asm *vmbus_server_chan_gpadl(struct vmbus_server_channel *ch,
                                                 uint32_t handle);

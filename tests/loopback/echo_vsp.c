@@ -50,6 +50,7 @@ static void e_packet(struct vmbus_server_channel *ch, void *ctx)
         if (reply(e, e->pending, &e->pending_info) == -EAGAIN)
             return;
         e->reply_blocked = false;
+        vmbus_server_chan_want_space(ch, 0);
     }
     for (;;) {
         rc = vmbus_server_chan_recv(ch, e->last, sizeof(e->last), &info);
@@ -63,11 +64,21 @@ static void e_packet(struct vmbus_server_channel *ch, void *ctx)
         if (info.type != VMBUS_PKT_DATA_INBAND)
             continue;
         if (reply(e, e->last, &info) == -EAGAIN) {
+            /* Park it and have the guest tell us when it fits. */
+            uint32_t need = ring_pkt_bytes(16 + info.len - info.offset);
+
             memcpy(e->pending, e->last, info.len);
             e->pending_info = info;
             e->reply_blocked = true;
+            e->waits++;
             vmbus_server_chan_flush(ch);
-            return;
+            if (!vmbus_server_chan_want_space(ch, need))
+                return;
+            /* Freed meanwhile: send it now. */
+            if (reply(e, e->pending, &e->pending_info) == -EAGAIN)
+                return;
+            e->reply_blocked = false;
+            vmbus_server_chan_want_space(ch, 0);
         }
     }
     vmbus_server_chan_flush(ch);

@@ -21,6 +21,7 @@ struct echo_vsp {
     uint32_t last_len;
     int last_err;          /* last recv error */
     bool reply_blocked;    /* a reply did not fit */
+    unsigned waits;        /* times it asked for pending_send_sz */
     uint8_t pending[4096]; /* that reply */
     struct ring_pkt_info pending_info;
     struct vmbus_server_channel *ch;

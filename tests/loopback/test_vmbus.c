@@ -514,30 +514,43 @@ static void test_ring_wraparound(void **state)
 static void test_full_ring_pending_send_sz(void **state)
 {
     struct fixture *f = *state;
-    struct vmbus_channel *ch = open_echo(f, HV_PAGE_SIZE);
+    struct vmbus_channel *ch = connect_echo(f);
     struct vmbus_pkt_info info;
     uint8_t pkt[200] = {0}, buf[512];
-    unsigned sent = 0, got = 0, cbs;
+    uint32_t need = ring_pkt_bytes(16 + sizeof(pkt));
+    unsigned sent = 0, got = 0;
+    uint64_t signals;
     int rc;
 
-    /* Guest -> host: fill while the host does not read. */
+    /* 8 KiB towards the host, only 4 KiB back. */
+    assert_int_equal(vmbus_chan_open(ch, 2 * HV_PAGE_SIZE, HV_PAGE_SIZE, NULL,
+                                     0, count_cb, NULL),
+                     0);
+    /* 1. Fill the guest -> host ring while the host does not read. */
     f->echo.stall = true;
     while ((rc = vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND, 0, sent, pkt,
                                  sizeof(pkt))) == 0)
         sent++;
     assert_int_equal(rc, -EAGAIN);
-    assert_true(sent >= 15 && sent <= 18);
-    assert_false(vmbus_chan_want_space(ch, ring_pkt_bytes(16 + 200)));
-    cbs = cb_count;
-    /* The host drains; its replies overflow our receive ring too, so it
-     * parks one and waits for us (pending_send_sz on its side). */
+    assert_int_equal(sent, 8192 / need - (8192 % need == 0));
+    assert_false(vmbus_chan_want_space(ch, need));
+
+    /* 2. The host reads, but its replies fill our 4 KiB receive ring
+     * first: it parks one and sets pending_send_sz on its side. */
     f->echo.stall = false;
     vmbus_server_on_signal_event(
         f->lb.srv, VMBUS_SERVER_CONN_BASE + vmbus_server_chan_relid(f->sch), 0);
     lb_pump(&f->lb);
-    assert_true(cb_count > cbs); /* we were told space is free */
-    assert_true(vmbus_chan_want_space(ch, ring_pkt_bytes(16 + 200)));
+    assert_true(f->echo.reply_blocked);
+    assert_int_equal(f->echo.waits, 1);
+    assert_true(f->echo.packets < sent);
+    /* What it did read freed room for us. */
+    assert_true(vmbus_chan_want_space(ch, need));
     vmbus_chan_want_space(ch, 0);
+
+    /* 3. Reading our ring crosses the host's pending_send_sz: the guest
+     * signals (without sending anything) and the host resumes. */
+    signals = f->lb.signals_sent;
     for (;;) {
         rc = vmbus_chan_recv(ch, buf, sizeof(buf), &info);
         if (rc == -EAGAIN) {
@@ -550,8 +563,11 @@ static void test_full_ring_pending_send_sz(void **state)
         assert_int_equal(info.trans_id, got);
         got++;
     }
+    assert_true(f->lb.signals_sent > signals);
     assert_int_equal(got, sent);
     assert_int_equal(f->echo.packets, sent);
+    assert_false(f->echo.reply_blocked);
+    assert_int_equal(f->echo.last_err, 0);
 }
 
 static void test_gpa_direct(void **state)
