@@ -15,13 +15,16 @@
 #include "common/x86/cpu.h"
 #include "common/x86/trap.h"
 #include "common/x86/uart.h"
+#include "root/acpi/acpi.h"
 #include "root/boot/loader.h"
 #include "root/boot/root.h"
 #include "root/dev/pio.h"
 #include "root/hv/hv.h"
 #include "root/hv/testport.h"
+#include "root/hv/vapic.h"
 #include "root/hv/vmbus_host.h"
 #include "root/vmbus/ic.h"
+#include "root/linux/bzimage.h"
 #include "root/svm/svm.h"
 
 #define MAX_PHYS (4ull << 30) /* the identity map ends here */
@@ -158,6 +161,67 @@ static const char *loader_error(int rc)
     }
 }
 
+/* The first boot module as a Multiboot kernel; the rest its modules. */
+static int load_multiboot(const void *image, uint64_t len)
+{
+    struct loader_module mods[LOADER_MAX_MODULES];
+    unsigned nmods = 0;
+    for (size_t i = 1; i < bi.nmods && nmods < LOADER_MAX_MODULES; i++) {
+        mods[nmods].data = (const void *)(uintptr_t)bi.mods[i].start;
+        mods[nmods].len = bi.mods[i].end - bi.mods[i].start;
+        mods[nmods].cmdline = bi.mods[i].cmdline;
+        nmods++;
+    }
+    struct loader_result lr;
+    int rc = loader_load(&child.mem, image, len, bi.mods[0].cmdline, mods,
+                         nmods, &lr);
+    if (rc)
+        return rc;
+    root_log("root: child \"%s\": Multiboot%s, %llu MiB, entry 0x%x\n",
+             bi.mods[0].cmdline, lr.mb_version == 2 ? "2" : "1",
+             (unsigned long long)(child.mem.size >> 20), lr.entry);
+    svm_vm_multiboot_state(&vm, lr.entry, lr.magic, lr.info_gpa);
+    return 0;
+}
+
+/*
+ * The first boot module as a Linux bzImage (64-bit boot protocol), the
+ * second as its initrd; the module string after the file name is the
+ * kernel command line.  The child gets ACPI tables and an x2APIC.
+ */
+static int load_linux(const void *image, uint64_t len)
+{
+    const char *cmdline = bi.mods[0].cmdline;
+    while (*cmdline && *cmdline != ' ')
+        cmdline++;
+    while (*cmdline == ' ')
+        cmdline++;
+    const void *initrd = NULL;
+    uint64_t initrd_len = 0;
+    if (bi.nmods > 1) {
+        initrd = (const void *)(uintptr_t)bi.mods[1].start;
+        initrd_len = bi.mods[1].end - bi.mods[1].start;
+    }
+    uint64_t rsdp;
+    int rc = acpi_build(&child.mem, LINUX_ACPI_GPA, &rsdp);
+    if (rc)
+        return rc;
+    struct linux_entry le;
+    rc = linux_load(&child.mem, image, len, initrd, initrd_len, cmdline, rsdp,
+                    &le);
+    if (rc)
+        return rc;
+    vapic_enable_x2apic(&child);
+    root_log("root: child \"%s\": Linux boot protocol %u.%02u, %llu MiB, "
+             "initrd %llu KiB\n",
+             bi.mods[0].cmdline, le.protocol >> 8, le.protocol & 0xFF,
+             (unsigned long long)(child.mem.size >> 20),
+             (unsigned long long)(initrd_len >> 10));
+    svm_vm_long_mode_state(&vm, le.rip, le.rsi, le.cr3, le.gdt_base,
+                           le.gdt_limit, LINUX_BOOT_CS, LINUX_BOOT_DS);
+    return 0;
+}
+
 void x86_main(uint32_t magic, uint64_t info_pa)
 {
     uart_init(UART_COM1);
@@ -203,33 +267,20 @@ void x86_main(uint32_t magic, uint64_t info_pa)
         root_puts("root: test connections not registered\n");
     vmbus_init();
 
-    struct loader_module mods[LOADER_MAX_MODULES];
-    unsigned nmods = 0;
-    for (size_t i = 1; i < bi.nmods && nmods < LOADER_MAX_MODULES; i++) {
-        mods[nmods].data = (const void *)(uintptr_t)bi.mods[i].start;
-        mods[nmods].len = bi.mods[i].end - bi.mods[i].start;
-        mods[nmods].cmdline = bi.mods[i].cmdline;
-        nmods++;
-    }
-    struct loader_result lr;
-    rc = loader_load(&child.mem, (const void *)(uintptr_t)bi.mods[0].start,
-                     bi.mods[0].end - bi.mods[0].start, bi.mods[0].cmdline,
-                     mods, nmods, &lr);
-    if (rc) {
-        root_log("root: cannot load the child \"%s\": %s (%d)\n",
-                 bi.mods[0].cmdline, loader_error(rc), rc);
-        root_exit(ROOT_EXIT_NO_CHILD);
-    }
-    root_log("root: child \"%s\": Multiboot%s, %llu MiB, entry 0x%x\n",
-             bi.mods[0].cmdline, lr.mb_version == 2 ? "2" : "1",
-             (unsigned long long)(mem >> 20), lr.entry);
-
     pio_init(&child_pio, child_com1_sink, NULL);
     if (svm_vm_create(&vm, &child, &child_pio, root_page_alloc)) {
         root_puts("root: out of memory for the VMCB and page tables\n");
         root_exit(ROOT_EXIT_PANIC);
     }
-    svm_vm_multiboot_state(&vm, lr.entry, lr.magic, lr.info_gpa);
+    const void *image = (const void *)(uintptr_t)bi.mods[0].start;
+    uint64_t image_len = bi.mods[0].end - bi.mods[0].start;
+    rc = linux_is_bzimage(image, image_len) ? load_linux(image, image_len)
+                                            : load_multiboot(image, image_len);
+    if (rc) {
+        root_log("root: cannot load the child \"%s\": %s (%d)\n",
+                 bi.mods[0].cmdline, loader_error(rc), rc);
+        root_exit(ROOT_EXIT_NO_CHILD);
+    }
     svm_vm_run(&vm);
 
     svm_vm_print_stats(&vm);

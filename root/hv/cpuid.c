@@ -33,6 +33,12 @@
 #define E1_EDX_RDTSCP (1u << 27)
 #define E1_EDX_PDPE1GB (1u << 26)
 
+/*
+ * Family 0x17 model 1 stepping 2: Linux takes its ordinary AMD paths for
+ * it (family 0xF, what qemu64 says, leads it to the E400 idle quirk).
+ */
+#define ROOT_CPUID_SIGNATURE 0x00800F12u
+
 /* TLFS 2.4.3: 0x40000003, what the child may use. */
 #define ROOT_HV_PRIV_EAX                                                       \
     (HV_PRIV_TIME_REF_COUNT | HV_PRIV_SYNIC | HV_PRIV_SYNTIMERS |              \
@@ -108,6 +114,7 @@ void hv_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
             out[0] = 0xD;
         break;
     case 1:
+        out[0] = ROOT_CPUID_SIGNATURE;
         out[1] &= 0x00FFFFFFu; /* initial APIC id 0 */
         out[2] &= ~(C1_ECX_MONITOR | C1_ECX_VMX | C1_ECX_PCID | C1_ECX_XSAVE |
                     C1_ECX_OSXSAVE | C1_ECX_AVX);
@@ -134,7 +141,11 @@ void hv_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
         if (out[0] > 0x80000008u)
             out[0] = 0x80000008u;
         break;
+    case 0x80000008u:
+        out[1] = 0; /* IBPB/IBRS/SSBD and friends: not virtualized */
+        break;
     case 0x80000001u:
+        out[0] = ROOT_CPUID_SIGNATURE;
         out[2] &= ~(E1_ECX_SVM | E1_ECX_MWAITX);
         out[3] &= ~E1_EDX_RDTSCP;
         break;

@@ -53,6 +53,11 @@ void vapic_reset(struct vcpu *v)
         a->lvt[i] = APIC_LVT_MASKED;
 }
 
+void vapic_enable_x2apic(struct vcpu *v)
+{
+    v->apic.base_msr |= APIC_BASE_EN | APIC_BASE_EXTD;
+}
+
 static bool x2apic_mode(const struct vapic *a)
 {
     return (a->base_msr & (APIC_BASE_EN | APIC_BASE_EXTD)) ==

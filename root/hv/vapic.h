@@ -62,6 +62,10 @@
 /* Reset state: xAPIC mode at APIC_DEFAULT_BASE, software-disabled. */
 void vapic_reset(struct vcpu *v);
 
+/* Switches to x2APIC mode (APIC_BASE EN|EXTD), as Linux children are
+ * started (LINUX-CHILD.md): their APIC is then MSRs only. */
+void vapic_enable_x2apic(struct vcpu *v);
+
 /* The xAPIC page's guest-physical base, or 0 when not in xAPIC mode. */
 uint64_t vapic_mmio_base(const struct vcpu *v);
 

@@ -92,6 +92,7 @@ uint64_t vcpu_next_deadline(const struct vcpu *v)
 {
     uint64_t d = v->apic.timer_deadline;
     for (unsigned i = 0; i < HV_STIMER_COUNT; i++)
-        d = earliest(d, v->stimer[i].deadline);
+        if (!v->stimer[i].msg_pending) /* waits for an EOM, not a time */
+            d = earliest(d, v->stimer[i].deadline);
     return d;
 }

@@ -199,6 +199,43 @@ void svm_vm_multiboot_state(struct svm_vm *vm, uint32_t entry, uint32_t magic,
     s->g_pat = v->pat;
 }
 
+void svm_vm_long_mode_state(struct svm_vm *vm, uint64_t rip, uint64_t rsi,
+                            uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit,
+                            uint16_t cs, uint16_t ds)
+{
+    struct vmcb_save *s = &vm->vmcb->save;
+    struct vcpu *v = vm->v;
+    /* 64-bit code, flat data, paging on through the loader's tables. */
+    seg(&s->cs, cs, SVM_ATTR_CODE64, 0xFFFFFFFFu);
+    seg(&s->ds, ds, SVM_ATTR_DATA32, 0xFFFFFFFFu);
+    s->es = s->ss = s->fs = s->gs = s->ds;
+    seg(&s->gdtr, 0, 0, gdt_limit);
+    s->gdtr.base = gdt_base;
+    seg(&s->idtr, 0, 0, 0);
+    seg(&s->ldtr, 0, SVM_ATTR_LDT, 0xFFFF);
+    seg(&s->tr, 0, SVM_ATTR_TSS64_BUSY, 0xFFFF);
+    s->cpl = 0;
+    s->dr6 = 0xFFFF0FF0ull;
+    s->dr7 = 0x400;
+    v->cr0 = X86_CR0_PE | X86_CR0_PG | (1ull << 4) | (1ull << 5); /* ET NE */
+    v->cr3 = cr3;
+    v->cr4 = 1ull << 5; /* PAE */
+    v->efer = EFER_LME | EFER_LMA;
+    v->rflags = 0x2;
+    v->rip = rip;
+    memset(v->gpr, 0, sizeof(v->gpr));
+    v->gpr[GPR_RSI] = rsi;
+    s->cr0 = v->cr0;
+    s->cr3 = cr3;
+    s->cr4 = v->cr4;
+    s->efer = v->efer | EFER_SVME;
+    s->rflags = v->rflags;
+    s->rip = rip;
+    s->rax = 0;
+    s->rsp = 0;
+    s->g_pat = v->pat;
+}
+
 /* --- state between the VMCB and struct vcpu --------------------------------
  */
 

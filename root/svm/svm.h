@@ -68,6 +68,13 @@ int svm_vm_create(struct svm_vm *vm, struct vcpu *v, struct pio_bus *pio,
 void svm_vm_multiboot_state(struct svm_vm *vm, uint32_t entry, uint32_t magic,
                             uint32_t info);
 
+/* Puts the vCPU in 64-bit mode as the Linux boot protocol enters a
+ * kernel: paging on through cr3, the given GDT and selectors, RSI = rsi,
+ * interrupts off. */
+void svm_vm_long_mode_state(struct svm_vm *vm, uint64_t rip, uint64_t rsi,
+                            uint64_t cr3, uint64_t gdt_base, uint16_t gdt_limit,
+                            uint16_t cs, uint16_t ds);
+
 /* Runs the child until it stops (power-off, crash, dead halt). */
 void svm_vm_run(struct svm_vm *vm);
 

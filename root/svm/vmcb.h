@@ -213,7 +213,9 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "g_pat");
 /* Segment attributes for the Multiboot entry state. */
 #define SVM_ATTR_CODE32 0x0C9Bu /* G D P S type=exec/read/accessed */
 #define SVM_ATTR_DATA32 0x0C93u /* G B P S type=read/write/accessed */
+#define SVM_ATTR_CODE64 0x0A9Bu /* G L P S type=exec/read/accessed */
 #define SVM_ATTR_TSS32_BUSY 0x008Bu
+#define SVM_ATTR_TSS64_BUSY 0x008Bu /* same type value in long mode */
 #define SVM_ATTR_LDT 0x0082u
 #define SVM_ATTR_L (1u << 9)   /* descriptor bit 53 */
 #define SVM_ATTR_DB (1u << 10) /* descriptor bit 54 */

@@ -153,6 +153,16 @@ static uint16_t post(uint32_t conn, uint32_t type, uint32_t size, uint8_t first)
     return (uint16_t)hypercall(HVCALL_POST_MESSAGE, (uint64_t)hc_in, 0);
 }
 
+/* Synthetic timer 3 (direct mode) fires after max_ms: every HLT wait ends. */
+static void arm_wake(uint64_t max_ms)
+{
+    wrmsr(HV_MSR_STIMER0_CONFIG + 6, 0);
+    wrmsr(HV_MSR_STIMER0_COUNT + 6,
+          rdmsr(HV_MSR_TIME_REF_COUNT) + max_ms * 10000 + 1);
+    wrmsr(HV_MSR_STIMER0_CONFIG + 6,
+          HV_STIMER_ENABLE | HV_STIMER_DIRECT | ((uint64_t)VEC_WAKE << 4));
+}
+
 /*
  * Waits with HLT (interrupts on) until irq_count[vec] reaches n or max_ms
  * pass; synthetic timer 3 (direct mode) guarantees a wake-up, so a root
@@ -161,11 +171,7 @@ static uint16_t post(uint32_t conn, uint32_t type, uint32_t size, uint8_t first)
 static bool wait_irq(unsigned vec, unsigned n, uint64_t max_ms)
 {
     uint64_t end = rdtsc() + tsc_hz / 1000 * max_ms;
-    wrmsr(HV_MSR_STIMER0_CONFIG + 6, 0);
-    wrmsr(HV_MSR_STIMER0_COUNT + 6,
-          rdmsr(HV_MSR_TIME_REF_COUNT) + max_ms * 10000 + 1);
-    wrmsr(HV_MSR_STIMER0_CONFIG + 6,
-          HV_STIMER_ENABLE | HV_STIMER_DIRECT | ((uint64_t)VEC_WAKE << 4));
+    arm_wake(max_ms);
     while (irq_count[vec] < n && rdtsc() < end)
         cpu_idle();
     wrmsr(HV_MSR_STIMER0_CONFIG + 6, 0);
@@ -363,8 +369,15 @@ static void test_stimers(void)
           HV_STIMER_ENABLE | HV_STIMER_PERIODIC | ((uint64_t)SINT_TIMER << 16));
     unsigned seen = 0;
     uint64_t end = rdtsc() + tsc_hz / 5;
+    arm_wake(200);
     while (seen < 3 && rdtsc() < end) {
-        cpu_idle();
+        /* Halt only with the slot seen empty, interrupts off in between:
+         * the next expiry may already sit there, its interrupt taken. */
+        irq_disable();
+        if (m->message_type != HV_MESSAGE_TIMER_EXPIRED)
+            cpu_idle();
+        else
+            irq_enable();
         if (m->message_type == HV_MESSAGE_TIMER_EXPIRED) {
             seen++;
             m->message_type = HV_MESSAGE_TYPE_NONE;
