@@ -1719,7 +1719,11 @@ int fat_fsync(struct fat_file *f)
 {
     if (f->v->rdonly)
         return 0;
-    int r = node_flush(f->v, f->n);
+    /* data and cluster chain first, the size that exposes them after:
+     * a crash between the two flushes never leaves a size past valid data */
+    int r = blk_flush(f->v->dev);
+    if (!r)
+        r = node_flush(f->v, f->n);
     if (r)
         return r;
     return fat_sync(f->v);

@@ -109,7 +109,8 @@ long fat_write(struct fat_file *f, const void *buf, size_t len);
 int64_t fat_seek(struct fat_file *f, int64_t off, int whence);
 /* Sets the size; growing fills with zeros. */
 int fat_truncate(struct fat_file *f, uint32_t size);
-/* Writes the entry and the data, then flushes the device. */
+/* Makes the file durable: its data and clusters reach the device (flush),
+ * then its entry (size, times) does (flush again). */
 int fat_fsync(struct fat_file *f);
 int fat_fstat(struct fat_file *f, struct fat_stat *st);
 /* Writes the entry back (size, times) and frees f; the write's result. */

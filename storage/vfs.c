@@ -5,6 +5,9 @@
 #include "storage/vfs.h"
 
 #include "boot/fd.h"
+#ifndef ENLIGHT_HOST
+#include "boot/kernel.h"
+#endif
 #include "storage/part.h"
 
 #include <fcntl.h>
@@ -29,6 +32,14 @@ static struct {
     struct vfs_fd *fds[VFS_MAX_FDS];
     uint32_t open;
 } vfs;
+
+#ifndef ENLIGHT_HOST
+/* File times from the guest's wall clock (0, i.e. 1980, until it is set). */
+static uint64_t wall_seconds(void)
+{
+    return clock_wall_ns() / 1000000000ull;
+}
+#endif
 
 struct fat_vol *vfs_volume(void)
 {
@@ -58,6 +69,9 @@ int vfs_mount(struct blk_dev *dev, unsigned flags)
     if (r)
         return r;
     vfs.dev = dev;
+#ifndef ENLIGHT_HOST
+    fat_set_clock(vfs.vol, wall_seconds);
+#endif
     fd_set_open(vfs_open);
     return 0;
 }
