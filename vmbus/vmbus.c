@@ -12,6 +12,8 @@
 #include "common/vmbus_msg.h"
 #include "vmbus/vmbus_internal.h"
 
+#define VMBUS_POST_RETRY_NS 100000u /* after HV_STATUS_INSUFFICIENT_BUFFERS */
+
 /* Versions we speak, newest first. */
 static const uint32_t versions[] = {
     VMBUS_VERSION_COPPER,     VMBUS_VERSION_WIN10_V5_3,
@@ -86,11 +88,18 @@ static int post_to(struct vmbus *vb, uint32_t conn, const void *msg,
     for (;;) {
         int rc = vb->plat.post_message(vb->plat.ctx, conn,
                                        HV_MESSAGE_TYPE_VMBUS, msg, len);
+        uint64_t now;
+
         if (rc != -EAGAIN)
             return rc == 0 ? 0 : -EIO;
-        if (vb->plat.now_ns(vb->plat.ctx) >= deadline)
+        now = vb->plat.now_ns(vb->plat.ctx);
+        if (now >= deadline)
             return -ETIMEDOUT;
-        vb->plat.wait(vb->plat.ctx, deadline);
+        /* No interrupt announces that the host's queue drained: retry
+         * soon rather than sleeping until the deadline. */
+        vb->plat.wait(vb->plat.ctx, now + VMBUS_POST_RETRY_NS < deadline
+                                        ? now + VMBUS_POST_RETRY_NS
+                                        : deadline);
     }
 }
 
