@@ -16,6 +16,8 @@
  *   - Hyper-V and OpenVMM hosts send 28 bytes below NVSP 6.1 and 40 from
  *     6.1 (NVSP_MSG_SIZE_V1 / NVSP_MSG_SIZE_V61);
  *   - Linux guests always send 40; mu_msvm defines 32; OpenBSD sends 32.
+ * The ring pads every payload to 8 bytes, so a 28-byte message arrives as
+ * 32 and the receiver cannot tell the difference.
  * A receiver accepts any length that covers the fields it reads
  * (nvsp_*_MIN below); a sender pads to the size for the agreed version.
  * A host never answers a message shorter than it expects.

@@ -225,6 +225,93 @@ static void test_bad_config_refused(void **state)
     fx_free(f);
 }
 
+static void noop_cb(struct vmbus_channel *ch, void *ctx)
+{
+    (void)ch;
+    (void)ctx;
+}
+
+/* Sends INIT(min, max) on a raw channel; returns the reply's status and
+ * payload length (0 when no reply came). */
+static uint32_t raw_init(struct fx *f, uint32_t min, uint32_t max,
+                         uint32_t *reply_len)
+{
+    struct nvsp_msg_init m = {
+        .type = NVSP_MSG_INIT, .min_version = min, .max_version = max};
+    uint8_t buf[256];
+    struct vmbus_pkt_info info;
+    assert_int_equal(vmbus_chan_send(f->ch, VMBUS_PKT_DATA_INBAND,
+                                     VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 77,
+                                     &m, sizeof(m)),
+                     0);
+    lb_pump(&f->lb);
+    *reply_len = 0;
+    if (vmbus_chan_recv(f->ch, buf, sizeof(buf), &info))
+        return 0;
+    assert_int_equal(info.type, VMBUS_PKT_COMPLETION);
+    assert_int_equal(info.trans_id, 77);
+    *reply_len = info.len - info.offset;
+    struct nvsp_msg_init_complete c;
+    memcpy(&c, buf + info.offset, sizeof(c));
+    assert_int_equal(c.type, NVSP_MSG_INIT_COMPLETE);
+    return c.status;
+}
+
+static void test_host_versions_and_message_sizes(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0, 0);
+    assert_int_equal(
+        vmbus_chan_open(f->ch, 65536, 65536, NULL, 0, noop_cb, NULL), 0);
+    uint32_t len;
+    /* NVSP 1: 28-byte messages, which the ring pads to 32. */
+    assert_int_equal(raw_init(f, NVSP_VERSION_1, NVSP_VERSION_1, &len),
+                     NVSP_STATUS_SUCCESS);
+    assert_int_equal(len, (NVSP_MSG_SIZE_V1 + 7u) & ~7u);
+    assert_int_equal(netvsp_nvsp_version(f->vsp), NVSP_VERSION_1);
+    /* A range: the highest wins, and 6.1 answers in 40 bytes. */
+    assert_int_equal(raw_init(f, NVSP_VERSION_2, NVSP_VERSION_61, &len),
+                     NVSP_STATUS_SUCCESS);
+    assert_int_equal(len, NVSP_MSG_SIZE_V61);
+    assert_int_equal(netvsp_nvsp_version(f->vsp), NVSP_VERSION_61);
+    assert_int_equal(raw_init(f, NVSP_VERSION_5, NVSP_VERSION_5, &len),
+                     NVSP_STATUS_SUCCESS);
+    assert_int_equal(len, (NVSP_MSG_SIZE_V1 + 7u) & ~7u);
+    /* Versions nobody speaks. */
+    assert_int_equal(raw_init(f, 0x30000, 0x30000, &len), NVSP_STATUS_FAILURE);
+    assert_int_equal(raw_init(f, 0x70000, 0x70000, &len), NVSP_STATUS_FAILURE);
+    assert_int_equal(netvsp_nvsp_version(f->vsp), 0);
+    /* Buffers before a version are ignored without a reply. */
+    struct nvsp_msg_send_buf b = {
+        .type = NVSP_MSG1_SEND_RECV_BUF, .gpadl = 1, .id = NVSP_RECV_BUF_ID};
+    uint64_t bad = netvsp_get_stats(f->vsp)->bad_nvsp;
+    assert_int_equal(vmbus_chan_send(f->ch, VMBUS_PKT_DATA_INBAND,
+                                     VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 78,
+                                     &b, sizeof(b)),
+                     0);
+    lb_pump(&f->lb);
+    struct vmbus_pkt_info info;
+    assert_int_equal(vmbus_chan_peek(f->ch, &info), -EAGAIN);
+    assert_int_equal(netvsp_get_stats(f->vsp)->bad_nvsp, bad + 1);
+    /* A receive buffer with an unknown GPADL handle is refused. */
+    assert_int_equal(raw_init(f, NVSP_VERSION_61, NVSP_VERSION_61, &len),
+                     NVSP_STATUS_SUCCESS);
+    b.gpadl = 0x7777;
+    assert_int_equal(vmbus_chan_send(f->ch, VMBUS_PKT_DATA_INBAND,
+                                     VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 79,
+                                     &b, sizeof(b)),
+                     0);
+    lb_pump(&f->lb);
+    uint8_t buf[256];
+    assert_int_equal(vmbus_chan_recv(f->ch, buf, sizeof(buf), &info), 0);
+    struct nvsp_msg_recv_buf_complete rc;
+    memcpy(&rc, buf + info.offset, sizeof(rc));
+    assert_int_equal(rc.type, NVSP_MSG1_SEND_RECV_BUF_COMPLETE);
+    assert_int_equal(rc.status, NVSP_STATUS_FAILURE);
+    vmbus_chan_close(f->ch);
+    fx_free(f);
+}
+
 /* ---- RNDIS control ---- */
 
 static void test_rndis_queries_and_errors(void **state)
@@ -707,6 +794,7 @@ int main(void)
         cmocka_unit_test(test_version_matrix),
         cmocka_unit_test(test_host_speaks_only_nvsp1),
         cmocka_unit_test(test_bad_config_refused),
+        cmocka_unit_test(test_host_versions_and_message_sizes),
         cmocka_unit_test(test_rndis_queries_and_errors),
         cmocka_unit_test(test_frames_both_ways_and_section_reuse),
         cmocka_unit_test(test_receive_buffer_exhaustion),

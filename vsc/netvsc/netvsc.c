@@ -824,7 +824,27 @@ int netvsc_send(struct netvsc *nv, const void *frame, uint32_t len)
                                        (uint32_t)off + len};
     nv->section_busy[idx] = 1;
     nv->free_sections--;
-    int rc = nvsp_send(nv, &m, sizeof(m), TID_SEND | idx, true);
+    /* Inside netvsc_poll() (frames sent from the rx path, e.g. ACKs) the
+     * packet is only put; the poll publishes the batch once at its end. */
+    uint8_t buf[NVSP_MSG_SIZE_V61];
+    memset(buf, 0, sizeof(buf));
+    memcpy(buf, &m, sizeof(m));
+    int rc = vmbus_chan_put(nv->ch, VMBUS_PKT_DATA_INBAND,
+                            VMBUS_PKT_FLAG_COMPLETION_REQUESTED, TID_SEND | idx,
+                            buf, sizeof(buf));
+    if (rc == -EAGAIN && nv->unflushed) {
+        vmbus_chan_flush(nv->ch);
+        nv->unflushed = false;
+        rc = vmbus_chan_put(nv->ch, VMBUS_PKT_DATA_INBAND,
+                            VMBUS_PKT_FLAG_COMPLETION_REQUESTED, TID_SEND | idx,
+                            buf, sizeof(buf));
+    }
+    if (rc == 0) {
+        if (nv->in_poll)
+            nv->unflushed = true;
+        else
+            rc = vmbus_chan_flush(nv->ch);
+    }
     if (rc) {
         nv->section_busy[idx] = 0;
         nv->free_sections++;
