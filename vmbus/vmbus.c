@@ -27,8 +27,13 @@ void vmbus_logf(struct vmbus *vb, const char *fmt, ...)
     char line[160];
     va_list ap;
 
-    if (!vb->plat.log)
+    /* A misbehaving host must not flood the console. */
+    if (!vb->plat.log || vb->log_budget == 0)
         return;
+    if (--vb->log_budget == 0) {
+        vb->plat.log(vb->plat.ctx, "vmbus: log budget spent");
+        return;
+    }
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
@@ -43,6 +48,7 @@ struct vmbus *vmbus_create(const struct vmbus_platform *plat)
         return NULL;
     vb->plat = *plat;
     vb->timeout_ns = VMBUS_DEFAULT_TIMEOUT_NS;
+    vb->log_budget = 256;
     vb->next_gpadl = 0xE1E0;
     vb->next_open_id = 1;
     return vb;

@@ -49,6 +49,7 @@ struct vmbus_wait {
 struct vmbus {
     struct vmbus_platform plat;
     uint64_t timeout_ns;
+    unsigned log_budget; /* lines left before logging stops */
     uint32_t version;
     uint32_t msg_conn_id;
     bool connected;

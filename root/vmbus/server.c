@@ -65,6 +65,7 @@ struct vmbus_server {
     uint32_t pending[32];
     unsigned npending;
     bool pending_overflow;
+    unsigned log_budget; /* lines left, refilled by vmbus_server_reset() */
     struct vmbus_server_stats stats;
 };
 
@@ -86,10 +87,19 @@ static void slog(struct vmbus_server *srv, const char *fmt, ...)
 
     if (!srv->plat.log)
         return;
+    /* A guest must not flood the root's console: a budget of lines, then
+     * one notice and silence (counted in stats.logs_dropped). */
+    if (srv->log_budget == 0) {
+        srv->stats.logs_dropped++;
+        return;
+    }
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     srv->plat.log(srv->plat.ctx, line);
+    if (--srv->log_budget == 0)
+        srv->plat.log(srv->plat.ctx,
+                      "vmbus-server: log budget spent; further lines dropped");
 }
 
 /* ---- outbound messages ---- */
@@ -874,6 +884,7 @@ void vmbus_server_reset(struct vmbus_server *srv)
     disconnect(srv);
     srv->qcount = 0;
     srv->qhead = 0;
+    srv->log_budget = VMBUS_SERVER_LOG_BUDGET;
     leave(srv);
 }
 
@@ -909,6 +920,7 @@ vmbus_server_create(const struct vmbus_server_platform *plat,
     srv->plat = *plat;
     srv->cfg = c;
     srv->sint = VMBUS_MESSAGE_SINT;
+    srv->log_budget = VMBUS_SERVER_LOG_BUDGET;
     srv->queue = plat->alloc(plat->ctx, sizeof(*srv->queue) * c.queue_len);
     if (!srv->queue) {
         plat->free(plat->ctx, srv);

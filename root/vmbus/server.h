@@ -117,7 +117,9 @@ struct vmbus_server_channel *vmbus_server_channel(struct vmbus_server *srv,
 struct vmbus_server_stats {
     uint64_t msgs_in, msgs_out, msgs_dropped, msgs_queued;
     uint64_t signals_in, interrupts_out, flags_set;
+    uint64_t logs_dropped; /* past VMBUS_SERVER_LOG_BUDGET lines */
 };
+#define VMBUS_SERVER_LOG_BUDGET 256u /* log lines per partition reset */
 const struct vmbus_server_stats *
 vmbus_server_get_stats(const struct vmbus_server *srv);
 
