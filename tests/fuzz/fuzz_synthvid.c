@@ -3,6 +3,8 @@
  * its body inside the packet, and the variable parts the parser vouched
  * for (dirt rectangles, the resolution list, a complete pointer image)
  * must lie inside the body.  Accepted rectangles are clipped to a screen.
+ * The same bytes also go to the console font parser (vsc/video/psf.c),
+ * whose glyphs must lie inside the input.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "common/synthvid_msg.h"
+#include "vsc/video/psf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -52,6 +55,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                       u.output.height_pixels,
                                       u.output.depth_bits, u.output.pitch_bytes,
                                       u.output.vram_offset, 8u << 20);
+        }
+    }
+    {
+        struct psf_font f;
+        uint32_t c;
+        if (psf_parse(buf, size, &f) == 0) {
+            for (c = 0; c < 256; c++) {
+                const uint8_t *g = psf_glyph(&f, c);
+                if (g < buf || g + f.charsize > buf + size)
+                    abort();
+            }
         }
     }
     free(buf);

@@ -1,2 +1,2 @@
 FUZZ_TARGETS += synthvid
-FUZZ_synthvid_SRCS := common/synthvid_msg.c
+FUZZ_synthvid_SRCS := common/synthvid_msg.c vsc/video/psf.c

@@ -20,6 +20,7 @@
 #include "root/vsp/video/synthvid_vsp.h"
 #include "tests/loopback/shim.h"
 #include "vsc/video/synthvid.h"
+#include "vsc/video/textcon.h"
 
 #define GUEST_PAGES 4096u /* 16 MiB: 8 MiB of VRAM and the rings */
 #define FB_BYTES (8u << 20)
@@ -660,6 +661,53 @@ static void test_hostile_host(void **state)
     fx_fini(&f);
 }
 
+/* The text console on the VRAM, reported as dirt, shows on the backend. */
+static void test_text_console(void **state)
+{
+    struct fx f;
+    struct synthvid_fb fb;
+    struct gfx_surface s;
+    struct psf_font font;
+    struct textcon t;
+    struct gfx_rect r;
+    struct synthvid_rect d;
+    uint32_t x, y, lit = 0;
+    int rc;
+
+    (void)state;
+    fx_init(&f, 0, false);
+    assert_int_equal(open_vsc(&f, 0, 0, 0), 0);
+    synthvid_vsc_fb(f.v, &fb);
+    assert_int_equal(
+        gfx_init(&s, fb.base, fb.width, fb.height, fb.pitch, fb.depth), 0);
+    rc = textcon_builtin_font(&font);
+    if (rc == -ENOENT) {
+        /* The build found no Debian font (offline): nothing to show. */
+        fx_fini(&f);
+        skip();
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(textcon_init(&t, &s, &font, 0xFFFFFF, 0x000000), 0);
+    assert_true(textcon_take_dirty(&t, &r) == 1);
+    textcon_write(&t, "Enlight console\n$ ", 19);
+    assert_int_equal(textcon_take_dirty(&t, &r), 1);
+    d.x1 = r.x;
+    d.y1 = r.y;
+    d.x2 = r.x + (int32_t)r.w;
+    d.y2 = r.y + (int32_t)r.h;
+    assert_int_equal(synthvid_vsc_dirty(f.v, &d, 1), 0);
+    settle(&f);
+    for (y = 0; y < r.h; y++)
+        for (x = 0; x < r.w; x++) {
+            uint32_t px = fb_px(&f.fbt, r.x + x, r.y + y);
+            assert_int_equal(px,
+                             gfx_get(&s, r.x + (int32_t)x, r.y + (int32_t)y));
+            lit += px == 0xFFFFFF;
+        }
+    assert_true(lit > 100); /* the glyphs have pixels */
+    fx_fini(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -673,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_no_vram_memory),
         cmocka_unit_test(test_hostile_guest),
         cmocka_unit_test(test_hostile_host),
+        cmocka_unit_test(test_text_console),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
