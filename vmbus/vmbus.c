@@ -201,6 +201,10 @@ static void probe_channel(struct vmbus *vb, struct vmbus_channel *ch)
     size_t i;
 
     ch->probed = true;
+    /* Sub-channels belong to the driver of their primary, which asked the
+     * device for them; they are found through vmbus_channel_at(). */
+    if (ch->offer.sub_channel_index != 0)
+        return;
     for (i = 0; i < vb->ndrivers; i++) {
         const struct vmbus_driver *d = vb->drivers[i];
         if (!guid_equal(&d->class_id, &ch->offer.interface_type))

@@ -74,7 +74,7 @@ void vmbus_poll(struct vmbus *vb);
 
 struct vmbus_driver {
     const char *name;
-    struct vmbus_guid class_id; /* offers of this interface type bind */
+    struct vmbus_guid class_id; /* primary offers of this type bind */
     /* Called once per matching channel; 0 = bound.  May open the channel. */
     int (*probe)(struct vmbus_channel *ch, void *ctx);
     /* Rescind: drop every reference to ch (it is freed afterwards).
