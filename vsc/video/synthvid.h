@@ -8,7 +8,9 @@
  *
  * The VRAM is physically contiguous guest memory of the size the offer's
  * mmio_megabytes gives (8 MiB when it is 0; at most 64 MiB); the
- * appliance draws into it directly (synthvid_vsc_fb()).  Blocking calls
+ * appliance draws into it directly (synthvid_vsc_fb()).  Its guest-physical
+ * address travels in VRAM_LOCATION, as Linux's hyperv_fb does with RAM on
+ * Generation 1 VMs; the protocol has no GPADL for it.  Blocking calls
  * wait through the VMBus platform's wait() and time out with a logged
  * message; every host value is validated.
  */
