@@ -23,7 +23,7 @@
 #define MEMP_MEM_MALLOC 0
 #define MEM_ALIGNMENT 8
 #define MEM_SIZE (512 * 1024)
-#define MEMP_NUM_PBUF 64
+#define MEMP_NUM_PBUF 256 /* PBUF_ROM: file data sent by reference */
 #define MEMP_NUM_RAW_PCB 4
 #define MEMP_NUM_UDP_PCB 8
 #define MEMP_NUM_TCP_PCB 32
