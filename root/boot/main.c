@@ -288,6 +288,10 @@ void x86_main(uint32_t magic, uint64_t info_pa)
     case VCPU_STOP_POWER_OFF:
         root_log("root: child powered off with status %d\n", child.stop_status);
         root_exit(child.stop_status);
+    case VCPU_STOP_HALT_DEAD:
+        root_log("root: child halted for good; exiting with %d\n",
+                 child.stop_status);
+        root_exit(child.stop_status);
     default:
         root_log("root: child stopped abnormally; exiting with %d\n",
                  ROOT_EXIT_CHILD_CRASH);

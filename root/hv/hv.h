@@ -94,5 +94,8 @@ int synic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 
 /* The root's own ROOT-only status for exits at child stop (101). */
 #define ROOT_EXIT_CHILD_CRASH 101
+/* The child halted with interrupts off: it stopped itself without
+ * powering off (Linux's "System halted"). */
+#define ROOT_EXIT_CHILD_HALTED 104
 
 #endif /* ROOT_HV_HV_H */

@@ -17,6 +17,13 @@
 #define MSR_PAT 0x00000277u
 #define MSR_HWCR 0xC0010015u
 #define MSR_DE_CFG 0xC0011029u
+/* AMD configuration MSRs Linux reads on family 0x17, some without a
+ * fault handler: read as zero, writes dropped. */
+#define MSR_SYSCFG 0xC0010010u
+#define MSR_NB_CFG 0xC001001Fu
+#define MSR_LS_CFG 0xC0011020u
+#define MSR_FP_CFG 0xC0011028u
+#define MSR_MCG_CAP 0x00000179u /* no machine-check banks */
 #define HWCR_TSC_FREQ_SEL (1ull << 24)
 
 /* AMD APM vol 2 3.1.7: the EFER bits a child may set (SVME is hidden). */
@@ -323,7 +330,12 @@ static const struct msr_range {
     {MSR_X2APIC_FIRST, MSR_X2APIC_LAST, apic_read, apic_write},
     {0xC0000080u, 0xC0000080u, efer_read, efer_write},
     {MSR_HWCR, MSR_HWCR, hwcr_read, ignore_write},
+    {MSR_SYSCFG, MSR_SYSCFG, zero_read, ignore_write},
+    {MSR_NB_CFG, MSR_NB_CFG, zero_read, ignore_write},
+    {MSR_LS_CFG, MSR_LS_CFG, zero_read, ignore_write},
+    {MSR_FP_CFG, MSR_FP_CFG, zero_read, ignore_write},
     {MSR_DE_CFG, MSR_DE_CFG, zero_read, ignore_write},
+    {MSR_MCG_CAP, MSR_MCG_CAP, zero_read, gp_write},
     {HV_MSR_GUEST_OS_ID, HV_MSR_VP_INDEX, hv_simple_read, hv_simple_write},
     {HV_MSR_TIME_REF_COUNT, HV_MSR_APIC_FREQUENCY, hv_simple_read,
      hv_simple_write},

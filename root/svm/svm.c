@@ -403,8 +403,8 @@ static void exit_hlt(struct svm_vm *vm)
     struct vcpu *v = vm->v;
     v->rip += 1;
     if (!(v->rflags & RFLAGS_IF)) {
-        crash_report(vm, "HLT with interrupts disabled");
-        vcpu_stop(v, VCPU_STOP_HALT_DEAD, ROOT_EXIT_CHILD_CRASH);
+        crash_report(vm, "halted with interrupts disabled");
+        vcpu_stop(v, VCPU_STOP_HALT_DEAD, ROOT_EXIT_CHILD_HALTED);
         return;
     }
     v->halted = true;
