@@ -619,6 +619,11 @@ static void test_malformed_from_host(void **state)
     raw_to_guest(f, VMBUS_PKT_DATA_GPA_DIRECT, &c, sizeof(c), 10);
     assert_int_equal(gs->bad_packets, bad + 5);
     assert_int_equal(f->rx_count, 0);
+    /* A packet larger than netvsc's packet buffer is dropped, not fatal. */
+    static uint8_t huge[6000];
+    memcpy(huge, &x, sizeof(x));
+    raw_to_guest(f, VMBUS_PKT_DATA_TRANSFER_PAGES, huge, sizeof(huge), 11);
+    assert_int_equal(gs->bad_packets, bad + 6);
 
     /* Still healthy. */
     uint8_t fr[100];

@@ -23,10 +23,11 @@
 #define DEF_SEND_BYTES (512u * 1024u)
 #define DEF_RING_BYTES (64u * 1024u)
 #define DEF_TIMEOUT_NS 5000000000ull
-#define PKT_BUF_BYTES 4096u  /* one host ring packet */
-#define RX_COPY_BYTES 65536u /* one transfer range, copied out */
-#define CTL_RESP_BYTES 1024u /* one RNDIS control completion */
-#define MAX_SECTIONS 4096u   /* send sections tracked */
+#define PKT_BUF_BYTES 4096u      /* one host ring packet */
+#define MAX_OVERSIZED (1u << 20) /* bigger ones stop the adapter */
+#define RX_COPY_BYTES 65536u     /* one transfer range, copied out */
+#define CTL_RESP_BYTES 1024u     /* one RNDIS control completion */
+#define MAX_SECTIONS 4096u       /* send sections tracked */
 #define PENDING_COMPLETIONS 256u
 #define PAGE_BYTES_CTL 4096u /* the control page */
 
@@ -332,6 +333,26 @@ static void handle_nvsp(struct netvsc *nv, const struct vmbus_pkt_info *info)
     nv_log(nv, "unexpected NVSP message %u (packet type %u)", type, info->type);
 }
 
+/*
+ * No packet we expect exceeds PKT_BUF_BYTES; a larger one is read into a
+ * temporary buffer and dropped (a transfer-page packet is still completed
+ * so the host gets its slots back).  Returns false if it could not be read.
+ */
+static bool drop_oversized(struct netvsc *nv, struct vmbus_pkt_info *info)
+{
+    void *big = info->len <= MAX_OVERSIZED ? malloc(info->len) : NULL;
+    bool ok = big && vmbus_chan_recv(nv->ch, big, info->len, info) == 0;
+    free(big);
+    if (!ok)
+        return false;
+    nv->stats.bad_packets++;
+    nv_log(nv, "oversized packet (type %u, %u bytes) dropped", info->type,
+           info->len);
+    if (info->type == VMBUS_PKT_DATA_TRANSFER_PAGES)
+        complete_xfer(nv, info->trans_id, NVSP_STATUS_FAILURE);
+    return true;
+}
+
 void netvsc_poll(struct netvsc *nv)
 {
     struct vmbus_pkt_info info;
@@ -344,8 +365,10 @@ void netvsc_poll(struct netvsc *nv)
         int rc = vmbus_chan_recv(nv->ch, nv->pkt, sizeof(nv->pkt), &info);
         if (rc == -EAGAIN)
             break;
+        if (rc == -EMSGSIZE && drop_oversized(nv, &info))
+            continue;
         if (rc) {
-            /* -EMSGSIZE cannot be skipped with this API; stop using the
+            /* A corrupt ring (or a packet too big to read): stop using the
              * channel rather than spin. */
             nv_log(nv, "channel receive failed (%d); adapter stopped", rc);
             nv->broken = true;
