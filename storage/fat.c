@@ -971,14 +971,21 @@ static int dir_grow(struct fat_vol *v, uint32_t last, uint32_t *out)
     return 0;
 }
 
-/* Finds (or makes, by growing the directory) nent consecutive free slots. */
+/*
+ * Finds (or makes, by growing the directory) nent consecutive free slots.
+ * Everything after the end marker (a 0x00 entry) counts as free; when the
+ * slots end inside that region and the entry after them is not zero,
+ * *clear names it, to become the new end marker (else clear->clu is 0).
+ */
 static int dir_slots(struct fat_vol *v, uint32_t dir, uint32_t nent,
-                     struct dpos *slots)
+                     struct dpos *slots, struct dpos *clear)
 {
     struct fat_dir d;
     uint8_t raw[32];
     struct dpos pos;
     uint32_t run = 0;
+    int tail = 0;
+    clear->clu = 0;
     dir_start(&d, v, dir);
     for (;;) {
         int r = dir_raw(&d, raw, &pos);
@@ -986,10 +993,15 @@ static int dir_slots(struct fat_vol *v, uint32_t dir, uint32_t nent,
             return r;
         if (r == 0)
             break;
-        if (raw[0] == 0 || raw[0] == 0xE5) {
+        if (raw[0] == 0)
+            tail = 1;
+        if (tail || raw[0] == 0xE5) {
             slots[run++] = pos;
-            if (run == nent)
+            if (run == nent) {
+                if (tail && dir_raw(&d, raw, &pos) == 1 && raw[0] != 0)
+                    *clear = pos;
                 return 0;
+            }
         } else {
             run = 0;
         }
@@ -1033,8 +1045,8 @@ static int dir_add(struct fat_vol *v, uint32_t dir, const uint16_t *u,
     }
     memcpy(raw, n11, 11);
     raw[DE_NTRES] = 0;
-    struct dpos slots[LFN_MAX_ENTS + 1];
-    r = dir_slots(v, dir, nl + 1, slots);
+    struct dpos slots[LFN_MAX_ENTS + 1], clear;
+    r = dir_slots(v, dir, nl + 1, slots, &clear);
     if (r)
         return r;
     uint8_t sum = lfn_sum(n11);
@@ -1057,6 +1069,12 @@ static int dir_add(struct fat_vol *v, uint32_t dir, const uint16_t *u,
     r = dent_io(v, slots[nl], raw, 1);
     if (r)
         return r;
+    if (clear.clu) {
+        uint8_t zero[32] = {0};
+        r = dent_io(v, clear, zero, 1);
+        if (r)
+            return r;
+    }
     *pos = slots[nl];
     return 0;
 }

@@ -620,6 +620,44 @@ static void test_corrupt_chains_give_errors(void **state)
     free(buf);
 }
 
+static void test_entries_after_end_marker_stay_hidden(void **state)
+{
+    (void)state;
+    mkimg();
+    host_file("a.txt", 10, 7);
+    assert_int_equal(sh("cd %s && MTOOLS_SKIP_CHECK=1 mcopy -i %s a.txt "
+                        "::A.TXT",
+                        tmpdir, img),
+                     0);
+    struct geo g = geometry();
+    /* stale entries after the end marker (slot 1 is 0x00) */
+    uint8_t junk[32];
+    memset(junk, 0, sizeof(junk));
+    memcpy(junk, "JUNK    TXT", 11);
+    junk[11] = 0x20;
+    patch(g.data + 2 * 32, junk, 32);
+    patch(g.data + 3 * 32, junk, 32);
+    struct disk d;
+    struct fat_vol *v = mount_whole(&d);
+    write_file(v, "/B.TXT", "b", 1);
+    struct fat_dir *dir;
+    struct fat_dirent e;
+    int n = 0;
+    assert_int_equal(fat_opendir(v, "/", &dir), 0);
+    while (fat_readdir(dir, &e) == 1) {
+        assert_true(!strcmp(e.name, "A.TXT") || !strcmp(e.name, "B.TXT"));
+        n++;
+    }
+    fat_closedir(dir);
+    assert_int_equal(n, 2);
+    assert_int_equal(fat_unmount(v), 0);
+    disk_close(&d);
+    assert_int_equal(fsck_clean(), 0);
+    char *ls = sh_out("MTOOLS_SKIP_CHECK=1 mdir -i %s ::/", img);
+    assert_null(strstr(ls, "JUNK"));
+    free(ls);
+}
+
 static void test_partitioned_disk_stays_in_bounds(void **state)
 {
     (void)state;
@@ -778,6 +816,7 @@ int main(void)
         cmocka_unit_test(test_fills_volume_enospc_then_recovers),
         cmocka_unit_test(test_corrupt_bpb_is_refused),
         cmocka_unit_test(test_corrupt_chains_give_errors),
+        cmocka_unit_test(test_entries_after_end_marker_stay_hidden),
         cmocka_unit_test(test_partitioned_disk_stays_in_bounds),
         cmocka_unit_test(test_vfs_files_and_fsync),
     };
