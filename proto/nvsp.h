@@ -84,8 +84,8 @@
 #define NVSP_STATUS_NONE 0u
 #define NVSP_STATUS_SUCCESS 1u
 #define NVSP_STATUS_FAILURE 2u
-#define NVSP_STATUS_PROTOCOL_TOO_NEW 3u
-#define NVSP_STATUS_PROTOCOL_TOO_OLD 4u
+#define NVSP_STATUS_PROTOCOL_TOO_NEW 3u /* deprecated (mu_msvm) */
+#define NVSP_STATUS_PROTOCOL_TOO_OLD 4u /* deprecated (mu_msvm) */
 #define NVSP_STATUS_INVALID_RNDIS_PACKET 5u
 #define NVSP_STATUS_BUSY 6u
 #define NVSP_STATUS_PROTOCOL_UNSUPPORTED 7u
@@ -94,6 +94,9 @@
  * works, the host echoes the receive id as the transfer-page set id. */
 #define NVSP_RECV_BUF_ID 0xcafeu
 #define NVSP_SEND_BUF_ID 0u
+
+/* Most ranges (frames) a host puts in one transfer-page packet. */
+#define NVSP_MAX_PACKETS_PER_RECEIVE 375u
 
 /* send_buf_section_index when the data travels outside the send buffer. */
 #define NVSP_SECTION_INDEX_NONE 0xffffffffu
@@ -219,6 +222,7 @@ _Static_assert(sizeof(struct nvsp_msg_rndis_pkt_complete) == 8,
 #define NVSP_NDIS_CAP_IEEE8021Q 0x08u
 #define NVSP_NDIS_CAP_CORRELATION_ID 0x10u
 #define NVSP_NDIS_CAP_TEAMING 0x20u
+#define NVSP_NDIS_CAP_VIRTUAL_SUBNET_ID 0x40u
 struct nvsp_msg_ndis_config {
     uint32_t type;     /* +0x00 NVSP_MSG2_SEND_NDIS_CONFIG */
     uint32_t mtu;      /* +0x04 bytes, Ethernet payload */

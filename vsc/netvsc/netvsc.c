@@ -37,6 +37,13 @@
 #define TID_SEND 0x3000000000000000ull
 #define TID_TAG_MASK 0xf000000000000000ull
 
+/* A transfer-page packet with the most ranges a host sends fits. */
+_Static_assert(PKT_BUF_BYTES >= sizeof(struct vmbus_pkt_xfer_pages) +
+                                    NVSP_MAX_PACKETS_PER_RECEIVE *
+                                        sizeof(struct vmbus_xfer_range) +
+                                    NVSP_MSG_SIZE_MAX,
+               "packet buffer");
+
 struct netvsc {
     struct vmbus_channel *ch;
     struct vmbus_platform plat;
