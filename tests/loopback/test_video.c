@@ -76,6 +76,10 @@ struct fbtest {
     int32_t ptr_x, ptr_y;
     unsigned ptr_calls;
     bool refuse;
+    bool tight;          /* pitch = width * 4, so the VRAM can be shown */
+    bool can_map;        /* map_vram succeeds */
+    uint64_t mapped_gpa; /* 0: not mapped */
+    unsigned map_calls;
 };
 
 static uint8_t *fb_set_mode(void *ctx, uint32_t w, uint32_t h, uint32_t *pitch)
@@ -86,7 +90,7 @@ static uint8_t *fb_set_mode(void *ctx, uint32_t w, uint32_t h, uint32_t *pitch)
         return NULL;
     t->width = w;
     t->height = h;
-    t->pitch = w * 4 + 64; /* a pitch unlike the guest's */
+    t->pitch = t->tight ? w * 4 : w * 4 + 64; /* unlike the guest's */
     *pitch = t->pitch;
     t->set_modes++;
     memset(t->fb, 0, FB_BYTES + 64 * 2048);
@@ -98,6 +102,17 @@ static void fb_updated(void *ctx, uint32_t x, uint32_t y, uint32_t w,
 {
     struct fbtest *t = ctx;
     t->updates++;
+}
+
+static int fb_map_vram(void *ctx, uint64_t gpa, uint64_t bytes)
+{
+    struct fbtest *t = ctx;
+
+    t->map_calls++;
+    if (gpa && !t->can_map)
+        return -ENOTSUP;
+    t->mapped_gpa = gpa;
+    return 0;
 }
 
 static void fb_pointer(void *ctx, int visible, int32_t x, int32_t y)
@@ -154,6 +169,7 @@ static void fx_init_pages(struct fx *f, uint32_t vsp_max, bool script,
         be.set_mode = fb_set_mode;
         be.updated = fb_updated;
         be.pointer = fb_pointer;
+        be.map_vram = fb_map_vram;
         assert_int_equal(synthvid_vsp_create(f->lb.srv, &cfg, &be, &f->vsp), 0);
     }
     assert_int_equal(vmbus_connect(f->lb.vb, 0), 0);
@@ -708,6 +724,56 @@ static void test_text_console(void **state)
     fx_fini(&f);
 }
 
+/* A backend that can show the VRAM in place gets no copies. */
+static void test_zero_copy(void **state)
+{
+    struct fx f;
+    struct synthvid_fb fb;
+    struct synthvid_rect r = {0, 0, 64, 64};
+    const struct synthvid_vsp_stats *st;
+    unsigned updates;
+
+    (void)state;
+    fx_init(&f, 0, false);
+    f.fbt.tight = true;
+    f.fbt.can_map = true;
+    assert_int_equal(open_vsc(&f, 0, 0, 0), 0);
+    synthvid_vsc_fb(f.v, &fb);
+    st = synthvid_vsp_get_stats(f.vsp);
+    assert_int_equal(f.fbt.mapped_gpa, lb_gpa(&f.lb, fb.base));
+    assert_int_equal(st->vram_direct_maps, 1);
+    updates = f.fbt.updates;
+    assert_int_equal(synthvid_vsc_dirty(f.v, &r, 1), 0);
+    settle(&f);
+    assert_int_equal(st->zero_copy_rects, 1);
+    assert_int_equal(f.fbt.updates, updates + 1);
+    /* A mode change unmaps, copies once, maps again. */
+    assert_int_equal(synthvid_vsc_set_mode(f.v, 800, 600), 0);
+    assert_int_equal(st->vram_direct_maps, 2);
+    assert_int_equal(f.fbt.mapped_gpa, lb_gpa(&f.lb, fb.base));
+    synthvid_vsc_close(f.v);
+    f.v = NULL;
+    settle(&f);
+    assert_int_equal(f.fbt.mapped_gpa, 0);
+    fx_fini(&f);
+
+    /* Another format (16 bpp on 3.0) or a refusing backend: copies. */
+    fx_init(&f, SYNTHVID_VERSION_3_0, false);
+    f.fbt.tight = true;
+    f.fbt.can_map = true;
+    assert_int_equal(open_vsc(&f, 0, 0, 0), 0);
+    assert_int_equal(f.fbt.map_calls, 0);
+    fx_fini(&f);
+    fx_init(&f, 0, false);
+    f.fbt.tight = true;
+    assert_int_equal(open_vsc(&f, 0, 0, 0), 0);
+    assert_int_equal(f.fbt.map_calls, 1);
+    assert_int_equal(synthvid_vsc_dirty(f.v, &r, 1), 0);
+    settle(&f);
+    assert_int_equal(synthvid_vsp_get_stats(f.vsp)->zero_copy_rects, 0);
+    fx_fini(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -722,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_hostile_guest),
         cmocka_unit_test(test_hostile_host),
         cmocka_unit_test(test_text_console),
+        cmocka_unit_test(test_zero_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,8 @@ struct synthvid_vsp {
 
     uint32_t version; /* 0 until negotiated */
     uint8_t *vram;    /* mapped guest VRAM, or NULL */
+    uint64_t vram_gpa;
+    bool direct; /* the backend shows the VRAM in place (map_vram) */
     struct synthvid_vsp_mode mode;
     uint32_t vram_offset;
     uint8_t *fb; /* backend frame buffer of the current mode */
@@ -136,6 +138,15 @@ static void on_resolution(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
              (uint32_t)(sizeof(r) + r.count * sizeof(v->modes[0])));
 }
 
+/* Ends a map_vram() mapping: the guest's RAM is behind its VRAM again. */
+static void undirect(struct synthvid_vsp *v)
+{
+    if (!v->direct)
+        return;
+    v->be.map_vram(v->be.ctx, 0, 0);
+    v->direct = false;
+}
+
 static void on_vram(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
 {
     struct synthvid_vram_location loc;
@@ -155,7 +166,9 @@ static void on_vram(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
         }
         v->stats.vram_maps++;
     }
+    undirect(v);
     v->vram = map;
+    v->vram_gpa = map ? loc.vram_gpa : 0;
     ack.user_ctx = loc.user_ctx;
     if (send_msg(v, SYNTHVID_MSG_VRAM_LOCATION_ACK, &ack, sizeof(ack)) == 0 &&
         map) {
@@ -178,25 +191,30 @@ static void copy_rect(struct synthvid_vsp *v, const struct synthvid_rect *c)
     uint32_t x = (uint32_t)c->x1, y, w = (uint32_t)(c->x2 - c->x1);
     uint32_t bpp = v->mode.depth / 8;
 
-    for (y = (uint32_t)c->y1; y < (uint32_t)c->y2; y++) {
-        const uint8_t *src =
-            v->vram + v->vram_offset + (uint64_t)y * v->mode.pitch + x * bpp;
-        uint8_t *dst = v->fb + (uint64_t)y * v->fb_pitch + x * 4u;
-        if (bpp == 4) {
-            memcpy(dst, src, (size_t)w * 4u);
-        } else {
-            uint32_t i;
-            for (i = 0; i < w; i++) {
-                uint16_t p;
-                uint32_t q;
-                memcpy(&p, src + 2u * i, 2);
-                q = rgb565_to_xrgb(p);
-                memcpy(dst + 4u * i, &q, 4);
+    if (v->direct) {
+        /* The display already shows the VRAM: nothing to move. */
+        v->stats.zero_copy_rects++;
+    } else {
+        for (y = (uint32_t)c->y1; y < (uint32_t)c->y2; y++) {
+            const uint8_t *src = v->vram + v->vram_offset +
+                                 (uint64_t)y * v->mode.pitch + x * bpp;
+            uint8_t *dst = v->fb + (uint64_t)y * v->fb_pitch + x * 4u;
+            if (bpp == 4) {
+                memcpy(dst, src, (size_t)w * 4u);
+            } else {
+                uint32_t i;
+                for (i = 0; i < w; i++) {
+                    uint16_t p;
+                    uint32_t q;
+                    memcpy(&p, src + 2u * i, 2);
+                    q = rgb565_to_xrgb(p);
+                    memcpy(dst + 4u * i, &q, 4);
+                }
             }
         }
+        v->stats.rects++;
+        v->stats.pixels += (uint64_t)w * (uint32_t)(c->y2 - c->y1);
     }
-    v->stats.rects++;
-    v->stats.pixels += (uint64_t)w * (uint32_t)(c->y2 - c->y1);
     if (v->be.updated)
         v->be.updated(v->be.ctx, x, (uint32_t)c->y1, w,
                       (uint32_t)(c->y2 - c->y1));
@@ -209,6 +227,19 @@ static void repaint(struct synthvid_vsp *v)
 
     if (v->vram && v->fb && v->mode.active)
         copy_rect(v, &all);
+}
+
+/* Shows the VRAM in place when its format is the frame buffer's. */
+static void try_direct(struct synthvid_vsp *v)
+{
+    if (v->direct || !v->be.map_vram || !v->vram || !v->mode.active ||
+        v->mode.depth != 32 || v->mode.pitch != v->fb_pitch ||
+        v->vram_offset != 0)
+        return;
+    if (v->be.map_vram(v->be.ctx, v->vram_gpa, v->vram_bytes) == 0) {
+        v->direct = true;
+        v->stats.vram_direct_maps++;
+    }
 }
 
 static void on_situation(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
@@ -236,6 +267,7 @@ static void on_situation(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
             bad(v, "mode larger than the frame buffer");
             return;
         }
+        undirect(v);
         fb = v->be.set_mode(v->be.ctx, o->width_pixels, o->height_pixels,
                             &pitch);
         if (!fb || pitch < o->width_pixels * 4u) {
@@ -251,8 +283,11 @@ static void on_situation(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
         v->vram_offset = o->vram_offset;
         v->stats.mode_sets++;
     }
+    if (!o->active)
+        undirect(v);
     v->mode.active = o->active ? 1 : 0;
     repaint(v);
+    try_direct(v);
     ack.user_ctx = su.user_ctx;
     send_msg(v, SYNTHVID_MSG_SITUATION_UPDATE_ACK, &ack, sizeof(ack));
 }
@@ -353,6 +388,7 @@ static void v_close(struct vmbus_server_channel *ch, void *ctx)
     struct synthvid_vsp *v = ctx;
 
     /* The guest may free the VRAM once its channel is closed. */
+    undirect(v);
     v->open = false;
     v->version = 0;
     v->vram = NULL;

@@ -7,7 +7,8 @@
  * the guest's VRAM through the server's checked accessor, switches the
  * backend's mode on each situation update, copies dirty rectangles from
  * the VRAM into the backend frame buffer (32 bpp; 16 bpp guests are
- * converted), and passes pointer messages on.
+ * converted) or, where the backend can show the VRAM in place
+ * (map_vram), only reports them, and passes pointer messages on.
  *
  * A message the VSP cannot honour (VRAM outside guest memory, a mode the
  * backend cannot hold) is dropped without an ack, so the guest times out
@@ -37,6 +38,17 @@ struct synthvid_vsp_backend {
                          uint32_t *pitch);
     /* A rectangle of the frame buffer was rewritten.  Optional. */
     void (*updated)(void *ctx, uint32_t x, uint32_t y, uint32_t w, uint32_t h);
+    /*
+     * Optional, for frames without copies: put the frame buffer at guest
+     * physical gpa (bytes long) in the child's nested page tables, so the
+     * guest's VRAM writes land on the display.  Called after a mode whose
+     * format equals the frame buffer's (32 bpp, same pitch, VRAM offset 0)
+     * and after the VRAM was copied once; returns 0 when mapped.  Called
+     * with gpa 0 to undo it (mode change, VRAM moved, channel closed);
+     * undoing copies the frame buffer back into the guest's pages first,
+     * so the VRAM keeps what the guest drew while it was mapped.
+     */
+    int (*map_vram)(void *ctx, uint64_t gpa, uint64_t bytes);
     /* Pointer position and visibility from the guest.  Optional. */
     void (*pointer)(void *ctx, int visible, int32_t x, int32_t y);
     void (*log)(void *ctx, const char *line); /* optional */
@@ -50,6 +62,7 @@ struct synthvid_vsp_config {
 struct synthvid_vsp_stats {
     uint64_t negotiations, refusals, vram_maps, mode_sets, dirt_msgs;
     uint64_t rects, pixels, pointer_msgs, shape_msgs, bad_messages;
+    uint64_t zero_copy_rects, vram_direct_maps; /* map_vram in use */
 };
 
 /* The mode the guest last set (active 0 before any). */
