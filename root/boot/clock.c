@@ -37,21 +37,75 @@ uint64_t root_tsc_hz(void)
     return tsc_hz;
 }
 
-/* PIT channel 2, mode 0, 50 ms. */
-static uint64_t pit_calibrate(void)
+/*
+ * One PIT channel 2 measurement (mode 0, 10 ms): TSC ticks per second.
+ * Under emulation the vCPU can be preempted anywhere, which only makes a
+ * single measurement too long or too short; the caller takes the median.
+ */
+static uint64_t pit_measure(void)
 {
-    const uint32_t ticks = 1193182 / 20;
+    const uint32_t ticks = 1193182 / 100;
     uint8_t gate = inb(0x61);
-    outb(0x61, (gate & ~0x02) | 0x01);
+    outb(0x61, (gate & ~0x03) | 0x00);
     outb(0x43, 0xB0);
     outb(0x42, ticks & 0xFF);
     outb(0x42, ticks >> 8);
+    outb(0x61, (gate & ~0x02) | 0x01); /* gate rises: counting starts */
     uint64_t t0 = rdtsc();
     while (!(inb(0x61) & 0x20))
         cpu_relax();
     uint64_t t1 = rdtsc();
     outb(0x61, gate);
-    return (t1 - t0) * 20;
+    return (t1 - t0) * 100;
+}
+
+static void sort3(uint64_t *a)
+{
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2 - i; j++)
+            if (a[j] > a[j + 1]) {
+                uint64_t t = a[j];
+                a[j] = a[j + 1];
+                a[j + 1] = t;
+            }
+}
+
+static uint64_t pit_calibrate(void)
+{
+    uint64_t m[3];
+    for (int i = 0; i < 3; i++)
+        m[i] = pit_measure();
+    sort3(m);
+    return m[1];
+}
+
+/*
+ * LAPIC timer counts per second.  Each count read is bracketed by TSC
+ * reads and the wider bracket is used, so a preemption can only make the
+ * estimate low: the timer then fires early and the root re-arms, never
+ * late.  The best of three 5 ms windows is kept.
+ */
+static uint64_t lapic_calibrate(void)
+{
+    uint64_t best = 0;
+    lapic_write(LAPIC_TIMER_INIT, 0xFFFFFFFFu);
+    for (int i = 0; i < 3; i++) {
+        uint64_t ta = rdtsc();
+        uint32_t ca = lapic_read(LAPIC_TIMER_CUR);
+        uint64_t end = rdtsc() + tsc_hz / 200;
+        while (rdtsc() < end)
+            cpu_relax();
+        uint32_t cb = lapic_read(LAPIC_TIMER_CUR);
+        uint64_t tb = rdtsc();
+        if (cb >= ca || tb <= ta)
+            continue;
+        uint64_t hz =
+            (uint64_t)((unsigned __int128)(ca - cb) * tsc_hz / (tb - ta));
+        if (hz > best)
+            best = hz;
+    }
+    lapic_write(LAPIC_TIMER_INIT, 0);
+    return best;
 }
 
 static void timer_isr(struct trap_frame *tf, void *ctx)
@@ -94,13 +148,7 @@ void root_clock_init(void)
     if (tsc_hz < 1000000)
         tsc_hz = 2000000000ull;
 
-    lapic_write(LAPIC_TIMER_INIT, 0xFFFFFFFFu);
-    uint64_t end = rdtsc() + tsc_hz / 100;
-    while (rdtsc() < end)
-        cpu_relax();
-    uint32_t left = lapic_read(LAPIC_TIMER_CUR);
-    lapic_write(LAPIC_TIMER_INIT, 0);
-    lapic_hz = (uint64_t)(0xFFFFFFFFu - left) * 100;
+    lapic_hz = lapic_calibrate();
     if (!lapic_hz)
         lapic_hz = 1000000000ull;
     lapic_write(LAPIC_LVT_TIMER, ROOT_TIMER_VECTOR); /* one-shot, unmasked */
