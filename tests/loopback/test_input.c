@@ -289,6 +289,26 @@ static void test_kbd_prefixes(void **state)
     fx_fini(&f);
 }
 
+static void test_kbd_unicode(void **state)
+{
+    struct fx f;
+    struct key_event ev;
+
+    (void)state;
+    fx_init(&f, true, false);
+    assert_int_equal(open_kbd(&f), 0);
+    assert_int_equal(kbd_vsp_unicode(f.kv, 0x00E9, false), 0);
+    assert_int_equal(kbd_vsp_unicode(f.kv, 0x00E9, true), 0);
+    assert_int_equal(kbd_vsc_read(f.k, &ev), 0);
+    assert_int_equal(ev.key, KEY_UNICODE);
+    assert_int_equal(ev.ch, 0xE9);
+    assert_int_equal(ev.pressed, 1);
+    assert_int_equal(kbd_vsc_read(f.k, &ev), 0);
+    assert_int_equal(ev.pressed, 0);
+    assert_int_equal(ev.ch, 0);
+    fx_fini(&f);
+}
+
 static void test_kbd_leds(void **state)
 {
     struct fx f;
@@ -586,6 +606,52 @@ static void test_mouse_stream(void **state)
     fx_fini(&f);
 }
 
+static unsigned mouse_events;
+static uint32_t mouse_last_x;
+static void count_mouse(void *ctx, const struct mouse_event *ev)
+{
+    mouse_events++;
+    mouse_last_x = ev->x;
+}
+
+static void test_mouse_ring_full(void **state)
+{
+    struct fx f;
+    struct mouse_vsc_config cfg;
+    struct mouse_event ev;
+    unsigned i, ok = 0, full = 0;
+    int rc;
+
+    (void)state;
+    fx_init(&f, false, true);
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.plat = &f.plat;
+    cfg.on_event = count_mouse;
+    mouse_events = 0;
+    assert_int_equal(mouse_vsc_open(chan(&f, &class_mouse), &cfg, &f.m), 0);
+    /* 48-byte packets: about 340 fit in 16 KiB, then 64 queue, then the
+     * newest replaces the last queued one. */
+    for (i = 0; i < 500; i++) {
+        rc = mouse_vsp_event(f.mv, i, i, 0, 0);
+        assert_true(rc == 0 || rc == -ENOBUFS);
+        if (rc == 0)
+            ok++;
+        else
+            full++;
+    }
+    assert_true(full > 0);
+    settle(&f);
+    assert_int_equal(mouse_vsp_event(f.mv, 32767, 32767, 0, 0), 0);
+    settle(&f);
+    while (mouse_vsc_read(f.m, &ev) == 0)
+        ;
+    assert_int_equal(mouse_events, ok + 1);
+    assert_int_equal(mouse_vsp_get_stats(f.mv)->reports, ok + 1);
+    /* The last event delivered is the newest position. */
+    assert_int_equal(mouse_last_x, 1023);
+    fx_fini(&f);
+}
+
 static void test_mouse_hostile_guest(void **state)
 {
     struct fx f;
@@ -747,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_kbd_offer_and_handshake),
         cmocka_unit_test(test_kbd_typing_stream),
         cmocka_unit_test(test_kbd_prefixes),
+        cmocka_unit_test(test_kbd_unicode),
         cmocka_unit_test(test_kbd_leds),
         cmocka_unit_test(test_kbd_ring_full),
         cmocka_unit_test(test_kbd_host_silent),
@@ -754,6 +821,7 @@ int main(void)
         cmocka_unit_test(test_kbd_hostile_guest),
         cmocka_unit_test(test_mouse_handshake),
         cmocka_unit_test(test_mouse_stream),
+        cmocka_unit_test(test_mouse_ring_full),
         cmocka_unit_test(test_mouse_hostile_guest),
         cmocka_unit_test(test_mouse_hostile_host),
     };

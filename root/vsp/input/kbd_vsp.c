@@ -197,13 +197,10 @@ void kbd_vsp_destroy(struct kbd_vsp *k)
     free(k);
 }
 
-int kbd_vsp_key(struct kbd_vsp *k, uint16_t make_code, uint32_t flags)
+static int queue_key(struct kbd_vsp *k, uint16_t make_code, uint32_t flags)
 {
     struct synthkbd_keystroke *s;
 
-    if (make_code > 0x7F ||
-        (flags & ~(SYNTHKBD_KEY_BREAK | SYNTHKBD_KEY_E0 | SYNTHKBD_KEY_E1)))
-        return -EINVAL;
     if (!k->active) {
         k->stats.dropped++;
         return -ENOTCONN;
@@ -220,6 +217,20 @@ int kbd_vsp_key(struct kbd_vsp *k, uint16_t make_code, uint32_t flags)
     s->flags = flags;
     flush_queue(k);
     return 0;
+}
+
+int kbd_vsp_key(struct kbd_vsp *k, uint16_t make_code, uint32_t flags)
+{
+    if (make_code > 0x7F ||
+        (flags & ~(SYNTHKBD_KEY_BREAK | SYNTHKBD_KEY_E0 | SYNTHKBD_KEY_E1)))
+        return -EINVAL;
+    return queue_key(k, make_code, flags);
+}
+
+int kbd_vsp_unicode(struct kbd_vsp *k, uint16_t ch, bool release)
+{
+    return queue_key(k, ch,
+                     SYNTHKBD_KEY_UNICODE | (release ? SYNTHKBD_KEY_BREAK : 0));
 }
 
 int kbd_vsp_scancode(struct kbd_vsp *k, uint8_t byte)

@@ -56,6 +56,10 @@ int kbd_vsp_scancode(struct kbd_vsp *k, uint8_t byte);
  * kbd_vsp_scancode(), -EINVAL for a bad code or flags. */
 int kbd_vsp_key(struct kbd_vsp *k, uint16_t make_code, uint32_t flags);
 
+/* Sends a UTF-16 code unit as a unicode keystroke (as Hyper-V types
+ * clipboard text).  Returns as kbd_vsp_key(). */
+int kbd_vsp_unicode(struct kbd_vsp *k, uint16_t ch, bool release);
+
 /* True once the guest negotiated 1.0 on an open channel. */
 bool kbd_vsp_active(const struct kbd_vsp *k);
 /* The server channel (for tests), or NULL. */
