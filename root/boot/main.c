@@ -130,6 +130,22 @@ static void vmbus_init(void)
         root_puts("root: VMBus server not available\n");
 }
 
+/*
+ * Root console input: 's' prints the exit statistics.  Input on the second
+ * port is the child's: it goes to its COM1 receive FIFO.
+ */
+void root_console_poll(struct svm_vm *v)
+{
+    int c = uart_getc(UART_COM1);
+    if (c == 's')
+        svm_vm_print_stats(v);
+    if (!have_com2)
+        return;
+    while ((c = uart_getc(UART_COM2)) >= 0)
+        if (uart16550_rx(&child_pio.com1, (uint8_t)c))
+            break; /* FIFO full: the rest waits in the real UART */
+}
+
 static uint64_t child_mem_size(void)
 {
     char val[32];

@@ -582,6 +582,7 @@ static void idle(struct svm_vm *vm)
     irq_disable();
     vm->armed_deadline = 0; /* the timer fired or something else woke us */
     vm->idle_tsc += rdtsc() - t0;
+    root_console_poll(vm);
 }
 
 void svm_vm_run(struct svm_vm *vm)
@@ -633,6 +634,8 @@ void svm_vm_run(struct svm_vm *vm)
             c->int_state &= ~1ull;
             v->int_shadow = false;
         }
+        if (slot == SVM_EXIT_INTR || slot == SVM_EXIT_IOIO)
+            root_console_poll(vm);
         vm->exits[slot]++;
         vm->total_exits++;
         vm->exit_tsc[slot] += rdtsc() - t0;

@@ -88,5 +88,8 @@ void svm_vmrun(struct svm_run_ctx *ctx);
 uint64_t root_tsc_hz(void);
 /* Arms the root's own LAPIC timer to fire at TSC deadline (0 = stop). */
 void root_timer_arm(uint64_t deadline_tsc);
+/* Looks at the root's serial input (commands, the child's console input);
+ * called after interrupts, idle periods and port I/O exits. */
+void root_console_poll(struct svm_vm *vm);
 
 #endif /* ROOT_SVM_SVM_H */
