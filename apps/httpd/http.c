@@ -160,18 +160,26 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
     return (int)head;
 }
 
+/* An absolute path of sane length without ".." segments. */
+static bool path_ok(const char *path)
+{
+    size_t len = strlen(path);
+    if (len == 0 || path[0] != '/' || len >= HTTP_MAX_PATH)
+        return false;
+    for (const char *s = path; (s = strstr(s, "..")) != NULL; s += 2)
+        if (s[-1] == '/' && (s[2] == '/' || s[2] == '\0'))
+            return false;
+    return true;
+}
+
 const struct http_file *http_find(const struct http_file *files, size_t n,
                                   const char *path)
 {
     char full[HTTP_MAX_PATH + 16];
     size_t len = strlen(path);
 
-    if (len == 0 || path[0] != '/' || len >= HTTP_MAX_PATH)
+    if (!path_ok(path))
         return NULL;
-    /* No ".." segment may climb out of the document root. */
-    for (const char *s = path; (s = strstr(s, "..")) != NULL; s += 2)
-        if (s[-1] == '/' && (s[2] == '/' || s[2] == '\0'))
-            return NULL;
     memcpy(full, path, len + 1);
     if (path[len - 1] == '/')
         memcpy(full + len, "index.html", sizeof("index.html"));
@@ -179,6 +187,117 @@ const struct http_file *http_find(const struct http_file *files, size_t n,
         if (!strcmp(files[i].path, full))
             return &files[i];
     return NULL;
+}
+
+enum http_dir http_is_dir(const struct http_file *files, size_t n,
+                          const char *path)
+{
+    size_t len = strlen(path);
+    if (!path_ok(path))
+        return HTTP_NONE;
+    bool slash = path[len - 1] == '/';
+    for (size_t i = 0; i < n; i++) {
+        const char *f = files[i].path;
+        if (!strncmp(f, path, len) && (slash ? f[len] != '\0' : f[len] == '/'))
+            return HTTP_DIR;
+    }
+    return HTTP_NONE;
+}
+
+struct out {
+    char *p;
+    size_t cap, len;
+    bool full;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+    if (o->len + n > o->cap) {
+        o->full = true;
+        return;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+}
+
+static void puts_(struct out *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+static void put_html(struct out *o, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '<':
+            puts_(o, "&lt;");
+            break;
+        case '>':
+            puts_(o, "&gt;");
+            break;
+        case '&':
+            puts_(o, "&amp;");
+            break;
+        case '"':
+            puts_(o, "&quot;");
+            break;
+        default:
+            put(o, &s[i], 1);
+        }
+    }
+}
+
+static void put_url(struct out *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || strchr("-._~/", c)) {
+            put(o, &s[i], 1);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            put(o, e, 3);
+        }
+    }
+}
+
+int http_dir_listing(const struct http_file *files, size_t n, const char *dir,
+                     char *out, size_t cap)
+{
+    struct out o = {out, cap, 0, false};
+    size_t dlen = strlen(dir);
+
+    puts_(&o, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+              "<title>Index of ");
+    put_html(&o, dir, dlen);
+    puts_(&o, "</title></head>\n<body><h1>Index of ");
+    put_html(&o, dir, dlen);
+    puts_(&o, "</h1>\n<ul>\n");
+    if (dlen > 1)
+        puts_(&o, "<li><a href=\"../\">../</a></li>\n");
+    for (size_t i = 0; i < n; i++) {
+        const char *f = files[i].path;
+        if (strncmp(f, dir, dlen) || f[dlen] == '\0')
+            continue;
+        const char *name = f + dlen;
+        const char *slash = strchr(name, '/');
+        size_t nlen = slash ? (size_t)(slash - name) + 1 : strlen(name);
+        /* A subdirectory is listed once: at its first file. */
+        bool seen = false;
+        for (size_t j = 0; j < i && slash; j++)
+            if (!strncmp(files[j].path, f, dlen + nlen))
+                seen = true;
+        if (seen)
+            continue;
+        puts_(&o, "<li><a href=\"");
+        put_url(&o, name, nlen);
+        puts_(&o, "\">");
+        put_html(&o, name, nlen);
+        puts_(&o, "</a></li>\n");
+    }
+    puts_(&o, "</ul></body></html>\n");
+    return o.full ? -ENOSPC : (int)o.len;
 }
 
 static const struct {
@@ -223,6 +342,8 @@ const char *http_reason(int status)
     switch (status) {
     case 200:
         return "OK";
+    case 301:
+        return "Moved Permanently";
     case 400:
         return "Bad Request";
     case 404:
@@ -241,19 +362,22 @@ const char *http_reason(int status)
 }
 
 int http_response_head(char *out, size_t cap, int status, const char *ctype,
-                       size_t content_len, bool keep_alive)
+                       size_t content_len, bool keep_alive,
+                       const char *location)
 {
-    int n = snprintf(out, cap,
-                     "HTTP/1.1 %d %s\r\n"
-                     "Server: Enlight httpd\r\n"
-                     "Content-Type: %s\r\n"
-                     "Content-Length: %zu\r\n"
-                     "%s"
-                     "Connection: %s\r\n"
-                     "\r\n",
-                     status, http_reason(status), ctype, content_len,
-                     status == 405 ? "Allow: GET, HEAD\r\n" : "",
-                     keep_alive ? "keep-alive" : "close");
+    int n =
+        snprintf(out, cap,
+                 "HTTP/1.1 %d %s\r\n"
+                 "Server: Enlight httpd\r\n"
+                 "Content-Type: %s\r\n"
+                 "Content-Length: %zu\r\n"
+                 "%s%s%s%s"
+                 "Connection: %s\r\n"
+                 "\r\n",
+                 status, http_reason(status), ctype, content_len,
+                 status == 405 ? "Allow: GET, HEAD\r\n" : "",
+                 location ? "Location: " : "", location ? location : "",
+                 location ? "\r\n" : "", keep_alive ? "keep-alive" : "close");
     if (n < 0 || (size_t)n >= cap)
         return -ENOSPC;
     return n;

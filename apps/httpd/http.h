@@ -46,6 +46,24 @@ struct http_file {
 const struct http_file *http_find(const struct http_file *files, size_t n,
                                   const char *path);
 
+/*
+ * What a path without a file names: HTTP_DIR when files exist below
+ * "path/" (path ends in '/': list it; otherwise redirect to path + "/"),
+ * HTTP_NONE otherwise.  Refuses ".." segments like http_find().
+ */
+enum http_dir { HTTP_NONE, HTTP_DIR };
+enum http_dir http_is_dir(const struct http_file *files, size_t n,
+                          const char *path);
+
+/*
+ * An HTML index of the directory `dir` (ends in '/'): one link per entry
+ * directly below it (subdirectories once, with a trailing '/'), names
+ * HTML-escaped and links percent-encoded.  Returns the length written to
+ * out (not NUL-terminated) or -ENOSPC.
+ */
+int http_dir_listing(const struct http_file *files, size_t n, const char *dir,
+                     char *out, size_t cap);
+
 /* Content type by extension (text/html; charset=utf-8, ...), never NULL. */
 const char *http_content_type(const char *path);
 
@@ -54,9 +72,11 @@ const char *http_reason(int status);
 
 /*
  * Response head into out (cap bytes): status line, Server, Content-Type,
- * Content-Length, Connection.  Returns its length, or -ENOSPC.
+ * Content-Length, Connection, and Location when location is not NULL
+ * (redirects).  Returns its length, or -ENOSPC.
  */
 int http_response_head(char *out, size_t cap, int status, const char *ctype,
-                       size_t content_len, bool keep_alive);
+                       size_t content_len, bool keep_alive,
+                       const char *location);
 
 #endif /* APPS_HTTPD_HTTP_H */

@@ -16,6 +16,7 @@
 #include "lwip/tcp.h"
 
 #define POLL_INTERVAL 4 /* lwIP poll ticks (500 ms each): 2 s */
+#define LISTING_MAX 16384u
 
 struct conn {
     struct tcp_pcb *pcb;
@@ -25,6 +26,8 @@ struct conn {
     size_t head_len; /* 0 when written */
     const uint8_t *body;
     size_t body_left;
+    char *owned;      /* generated body (listing), freed when queued */
+    bool copy_body;   /* body is not static: lwIP must copy it */
     bool busy;        /* a response is being queued */
     bool close_after; /* close once the response is queued */
     unsigned idle_polls;
@@ -44,6 +47,7 @@ static const char body_err[] = "error\n";
 
 static void conn_free(struct conn *c)
 {
+    free(c->owned);
     for (size_t i = 0; i < HTTPD_MAX_CONNS; i++)
         if (srv.conns[i] == c)
             srv.conns[i] = NULL;
@@ -100,7 +104,8 @@ static bool pump(struct conn *c)
         size_t n = c->body_left < room ? c->body_left : room;
         if (n > 0xffff)
             n = 0xffff;
-        u8_t flags = n < c->body_left ? TCP_WRITE_FLAG_MORE : 0;
+        u8_t flags = (n < c->body_left ? TCP_WRITE_FLAG_MORE : 0) |
+                     (c->copy_body ? TCP_WRITE_FLAG_COPY : 0);
         if (tcp_write(pcb, c->body, (u16_t)n, flags) != ERR_OK)
             break;
         c->body += n;
@@ -111,6 +116,8 @@ static bool pump(struct conn *c)
     if (c->head_len || c->body_left)
         return true;
     c->busy = false;
+    free(c->owned);
+    c->owned = NULL;
     if (c->close_after) {
         conn_close(c);
         return false;
@@ -120,19 +127,20 @@ static bool pump(struct conn *c)
 
 static void respond(struct conn *c, int status, const char *ctype,
                     const void *body, size_t len, bool send_body,
-                    bool keep_alive)
+                    bool keep_alive, const char *location)
 {
     int n = http_response_head(c->head, sizeof(c->head), status, ctype, len,
-                               keep_alive);
+                               keep_alive, location);
     if (n < 0) {
         n = http_response_head(c->head, sizeof(c->head), 500, "text/plain", 0,
-                               false);
+                               false, NULL);
         len = 0;
         keep_alive = false;
     }
     c->head_len = (size_t)n;
     c->body = body;
     c->body_left = send_body ? len : 0;
+    c->copy_body = c->owned != NULL;
     c->busy = true;
     c->close_after = !keep_alive;
     if (status == 200)
@@ -146,8 +154,56 @@ static void respond(struct conn *c, int status, const char *ctype,
 static void error_response(struct conn *c, int status)
 {
     respond(c, status, "text/plain; charset=utf-8", body_err,
-            sizeof(body_err) - 1, true, false);
+            sizeof(body_err) - 1, true, false, NULL);
     c->req_len = 0; /* the rest of the stream is not trusted */
+}
+
+/* Characters a redirect target may hold without encoding. */
+static bool plain_path(const char *p)
+{
+    for (; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || strchr("-._~/", *p)))
+            return false;
+    return true;
+}
+
+/* A GET or HEAD: a file, a directory listing, a redirect, or 404. */
+static void answer(struct conn *c, const struct http_request *r)
+{
+    bool body = r->method == HTTP_GET;
+    const struct http_file *f = http_find(srv.files, srv.nfiles, r->path);
+    if (f) {
+        respond(c, 200, http_content_type(f->path), f->data, f->len, body,
+                r->keep_alive, NULL);
+        return;
+    }
+    if (http_is_dir(srv.files, srv.nfiles, r->path) == HTTP_DIR) {
+        size_t len = strlen(r->path);
+        if (r->path[len - 1] == '/') {
+            c->owned = malloc(LISTING_MAX);
+            int n = c->owned ? http_dir_listing(srv.files, srv.nfiles, r->path,
+                                                c->owned, LISTING_MAX)
+                             : -ENOMEM;
+            if (n >= 0) {
+                respond(c, 200, "text/html; charset=utf-8", c->owned, (size_t)n,
+                        body, r->keep_alive, NULL);
+                return;
+            }
+            free(c->owned);
+            c->owned = NULL;
+        } else if (plain_path(r->path)) {
+            char loc[HTTP_MAX_PATH + 1];
+            memcpy(loc, r->path, len);
+            loc[len] = '/';
+            loc[len + 1] = '\0';
+            respond(c, 301, "text/plain; charset=utf-8", body_err, 0, body,
+                    r->keep_alive, loc);
+            return;
+        }
+    }
+    respond(c, 404, "text/html; charset=utf-8", body_404, sizeof(body_404) - 1,
+            body, r->keep_alive, NULL);
 }
 
 /* Parses and answers requests until one is incomplete or in progress. */
@@ -169,15 +225,7 @@ static void process(struct conn *c)
             } else if (r.has_body) {
                 error_response(c, 413);
             } else {
-                bool body = r.method == HTTP_GET;
-                const struct http_file *f =
-                    http_find(srv.files, srv.nfiles, r.path);
-                if (f)
-                    respond(c, 200, http_content_type(f->path), f->data, f->len,
-                            body, r.keep_alive);
-                else
-                    respond(c, 404, "text/html; charset=utf-8", body_404,
-                            sizeof(body_404) - 1, body, r.keep_alive);
+                answer(c, &r);
             }
         }
         if (!pump(c))

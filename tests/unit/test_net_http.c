@@ -108,15 +108,51 @@ static void test_types_and_head(void **state)
     assert_string_equal(http_content_type("/x"), "application/octet-stream");
 
     char h[256];
-    int n = http_response_head(h, sizeof(h), 404, "text/plain", 10, true);
+    int n = http_response_head(h, sizeof(h), 404, "text/plain", 10, true, NULL);
     assert_true(n > 0);
     assert_non_null(strstr(h, "HTTP/1.1 404 Not Found\r\n"));
     assert_non_null(strstr(h, "Content-Length: 10\r\n"));
     assert_non_null(strstr(h, "Connection: keep-alive\r\n\r\n"));
-    n = http_response_head(h, sizeof(h), 405, "text/plain", 0, false);
+    n = http_response_head(h, sizeof(h), 405, "text/plain", 0, false, NULL);
     assert_non_null(strstr(h, "Allow: GET, HEAD\r\n"));
     assert_non_null(strstr(h, "Connection: close\r\n"));
-    assert_int_equal(http_response_head(h, 20, 200, "x", 1, true), -ENOSPC);
+    assert_int_equal(http_response_head(h, 20, 200, "x", 1, true, NULL),
+                     -ENOSPC);
+    n = http_response_head(h, sizeof(h), 301, "text/plain", 0, true, "/d/");
+    assert_non_null(strstr(h, "HTTP/1.1 301 Moved Permanently\r\n"));
+    assert_non_null(strstr(h, "Location: /d/\r\n"));
+}
+
+static const struct http_file tree[] = {
+    {"/index.html", "x", 1},     {"/docs/a.txt", "a", 1},
+    {"/docs/b <&>.txt", "b", 1}, {"/docs/sub/c.txt", "c", 1},
+    {"/docs/sub/d.txt", "d", 1},
+};
+
+static void test_directories(void **state)
+{
+    (void)state;
+    assert_int_equal(http_is_dir(tree, 5, "/docs/"), HTTP_DIR);
+    assert_int_equal(http_is_dir(tree, 5, "/docs"), HTTP_DIR);
+    assert_int_equal(http_is_dir(tree, 5, "/docs/sub"), HTTP_DIR);
+    assert_int_equal(http_is_dir(tree, 5, "/doc"), HTTP_NONE);
+    assert_int_equal(http_is_dir(tree, 5, "/docs/a.txt"), HTTP_NONE);
+    assert_int_equal(http_is_dir(tree, 5, "/docs/../docs/"), HTTP_NONE);
+
+    char out[2048];
+    int n = http_dir_listing(tree, 5, "/docs/", out, sizeof(out) - 1);
+    assert_true(n > 0);
+    out[n] = '\0';
+    assert_non_null(strstr(out, "<title>Index of /docs/</title>"));
+    assert_non_null(strstr(out, "<a href=\"a.txt\">a.txt</a>"));
+    assert_non_null(
+        strstr(out, "<a href=\"b%20%3C%26%3E.txt\">b &lt;&amp;&gt;.txt</a>"));
+    assert_non_null(strstr(out, "<a href=\"sub/\">sub/</a>"));
+    assert_null(strstr(strstr(out, "sub/</a>") + 1, "sub/</a>")); /* once */
+    assert_null(strstr(out, "c.txt"));
+    assert_null(strstr(out, "index.html"));
+    assert_non_null(strstr(out, "../"));
+    assert_int_equal(http_dir_listing(tree, 5, "/docs/", out, 50), -ENOSPC);
 }
 
 int main(void)
@@ -128,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_types_and_head),
+        cmocka_unit_test(test_directories),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

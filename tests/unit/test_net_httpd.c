@@ -94,7 +94,9 @@ static const struct http_file files[] = {
     {"/index.html", "<h1>Enlight</h1>\n", 17},
     {"/style.css", "h1{color:red}\n", 14},
     {"/big.bin", big, BIG_LEN},
+    {"/docs/a.txt", "a\n", 2},
 };
+#define NFILES (sizeof(files) / sizeof(files[0]))
 
 /* ---- client ---- */
 
@@ -213,8 +215,8 @@ static int setup(void **state)
     for (size_t i = 0; i < BIG_LEN; i++)
         big[i] = (uint8_t)(i * 31 + (i >> 10));
     cl.buf = malloc(BIG_LEN + 4096);
-    assert_int_equal(httpd_start(80, files, 3), 0);
-    assert_int_equal(httpd_start(80, files, 3), -EALREADY);
+    assert_int_equal(httpd_start(80, files, NFILES), 0);
+    assert_int_equal(httpd_start(80, files, NFILES), -EALREADY);
     return 0;
 }
 
@@ -328,6 +330,27 @@ static void test_errors_close(void **state)
     assert_true(httpd_get_stats()->responses_error >= 3);
 }
 
+static void test_directory_redirect_and_listing(void **state)
+{
+    (void)state;
+    cl_open();
+    cl_send("GET /docs HTTP/1.1\r\n\r\n");
+    cl_wait(60);
+    assert_non_null(find(cl.buf, cl.len, "HTTP/1.1 301 Moved Permanently"));
+    want_len = 0;
+    const char *e = find(cl.buf, cl.len, "\r\n\r\n");
+    assert_non_null(e);
+    assert_non_null(find(cl.buf, (size_t)(e - cl.buf), "Location: /docs/"));
+    size_t first = (size_t)(e + 4 - cl.buf);
+    cl_send("GET /docs/ HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert_true(run(5000, closed_by_server));
+    const char *r = cl.buf + first;
+    size_t rl = cl.len - first;
+    assert_non_null(find(r, rl, "HTTP/1.1 200 OK"));
+    assert_non_null(find(r, rl, "<a href=\"a.txt\">a.txt</a>"));
+    assert_non_null(find(r, rl, "Index of /docs/"));
+}
+
 static void test_idle_timeout(void **state)
 {
     (void)state;
@@ -347,6 +370,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_large_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_directory_redirect_and_listing,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

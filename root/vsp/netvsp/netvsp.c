@@ -187,7 +187,7 @@ static void slot_put(struct netvsp *v, uint32_t slot)
 /*
  * One RNDIS message (already in v->out or given) into a receive slot and a
  * transfer-page packet.  The packet body is the xfer header fields, one
- * range, and the NVSP message; see the report on offset8 below.
+ * range, and the NVSP message (offset8: see the note at the send).
  */
 static int deliver(struct netvsp *v, const void *rndis, uint32_t len,
                    uint32_t channel_type)
