@@ -439,6 +439,7 @@ static void test_pointer_and_features(void **state)
     struct fx f;
     struct synthvid_feature_change off = {0, 1, 1, 1};
     struct synthvid_rect r = {0, 0, 10, 10};
+    uint64_t pixels;
 
     (void)state;
     fx_init(&f, 0, false);
@@ -457,12 +458,21 @@ static void test_pointer_and_features(void **state)
     assert_int_equal(synthvid_vsc_dirty(f.v, &r, 1), 0);
     settle(&f);
     assert_int_equal(synthvid_vsp_get_stats(f.vsp)->dirt_msgs, 0);
+    /* Back on: the whole screen is reported once, then rectangles. */
     off.is_dirt_needed = 1;
     assert_int_equal(synthvid_vsp_feature_change(f.vsp, &off), 0);
     settle(&f);
-    assert_int_equal(synthvid_vsc_dirty(f.v, &r, 1), 0);
+    pixels = synthvid_vsp_get_stats(f.vsp)->pixels;
+    synthvid_vsc_poll(f.v);
     settle(&f);
     assert_int_equal(synthvid_vsp_get_stats(f.vsp)->dirt_msgs, 1);
+    assert_int_equal(synthvid_vsp_get_stats(f.vsp)->pixels - pixels,
+                     1024 * 768);
+    assert_int_equal(synthvid_vsc_dirty(f.v, &r, 1), 0);
+    settle(&f);
+    assert_int_equal(synthvid_vsp_get_stats(f.vsp)->dirt_msgs, 2);
+    assert_int_equal(synthvid_vsp_get_stats(f.vsp)->pixels - pixels,
+                     1024 * 768 + 100);
     fx_fini(&f);
 }
 

@@ -32,6 +32,7 @@ struct synthvid_vsc {
     struct synthvid_screen_info modes[SYNTHVID_MAX_RESOLUTIONS];
     uint32_t nmodes, default_mode;
     struct synthvid_feature_change features;
+    int need_full; /* report the whole screen at the next chance */
 
     uint8_t *vram;
     uint64_t vram_bytes;
@@ -106,7 +107,12 @@ static void handle(struct synthvid_vsc *v, const uint8_t *p, uint32_t len)
         return;
     }
     if (m.type == SYNTHVID_MSG_FEATURE_CHANGE) {
-        memcpy(&v->features, m.body, sizeof(v->features));
+        struct synthvid_feature_change fc;
+        memcpy(&fc, m.body, sizeof(fc));
+        /* Dirt back on: the host's copy is stale, resend everything. */
+        if (fc.is_dirt_needed && !v->features.is_dirt_needed)
+            v->need_full = 1;
+        v->features = fc;
         v->stats.feature_changes++;
         return;
     }
@@ -390,6 +396,10 @@ int synthvid_vsc_dirty(struct synthvid_vsc *v, const struct synthvid_rect *r,
     drain(v);
     if (!v->features.is_dirt_needed)
         return 0;
+    if (v->need_full) {
+        v->need_full = 0;
+        return synthvid_vsc_flush_all(v); /* covers r[] as well */
+    }
     for (i = 0; i <= n; i++) {
         struct synthvid_rect c;
         if (i < n && synthvid_clip(&r[i], v->width, v->height, &c) == 0) {
@@ -447,6 +457,8 @@ int synthvid_vsc_hide_pointer(struct synthvid_vsc *v)
 void synthvid_vsc_poll(struct synthvid_vsc *v)
 {
     drain(v);
+    if (v->need_full && v->features.is_dirt_needed)
+        synthvid_vsc_flush_all(v);
 }
 
 struct synthvid_feature_change

@@ -93,7 +93,11 @@ int synthvid_vsc_pointer(struct synthvid_vsc *v, int visible, int32_t x,
 /* Hides the hardware pointer with an empty 1x1 ARGB shape, as Linux does. */
 int synthvid_vsc_hide_pointer(struct synthvid_vsc *v);
 
-/* Handles host messages (feature changes); call from the main loop. */
+/*
+ * Handles host messages (feature changes); call from the main loop.  When
+ * the host turns dirt reports back on, this (or the next dirty call)
+ * reports the whole screen, as the protocol asks of a VSC.
+ */
 void synthvid_vsc_poll(struct synthvid_vsc *v);
 /* Last FEATURE_CHANGE from the host (all 1 until one arrives). */
 struct synthvid_feature_change
