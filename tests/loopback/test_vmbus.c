@@ -803,6 +803,38 @@ static void test_hostile_ring_from_host(void **state)
     assert_memory_equal(buf + 16, "data", 4);
 }
 
+static void test_hostile_ring_from_guest(void **state)
+{
+    struct fixture *f = *state;
+    struct vmbus_channel *ch = open_echo(f, HV_PAGE_SIZE);
+    struct vmbus_ring_ctrl *out_ctrl;
+    struct vmbus_pkt_desc *d;
+    uint8_t *out_data;
+    uint32_t conn = VMBUS_SERVER_CONN_BASE + vmbus_server_chan_relid(f->sch);
+
+    /* Pages: 4 send ring control, 5 its data. */
+    out_ctrl = (struct vmbus_ring_ctrl *)(f->lb.mem + 4 * HV_PAGE_SIZE);
+    out_data = f->lb.mem + 5 * HV_PAGE_SIZE;
+    out_ctrl->write_index = 4100;
+    vmbus_server_on_signal_event(f->lb.srv, conn, 0);
+    assert_int_equal(f->echo.last_err, -EIO);
+    out_ctrl->write_index = 0;
+    f->echo.last_err = 0;
+
+    assert_int_equal(vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND, 0, 1, "abc", 3),
+                     0);
+    d = (struct vmbus_pkt_desc *)out_data;
+    f->lb.nsignals = 0; /* hold the guest's signal: corrupt first */
+    d->len8 = 500;
+    vmbus_server_on_signal_event(f->lb.srv, conn, 0);
+    assert_int_equal(f->echo.last_err, -EBADMSG);
+    assert_int_equal(f->echo.packets, 0);
+    /* Repaired, the same packet goes through. */
+    d->len8 = 3;
+    vmbus_server_on_signal_event(f->lb.srv, conn, 0);
+    assert_int_equal(f->echo.packets, 1);
+}
+
 static void test_malformed_to_host(void **state)
 {
     struct fixture *f = *state;
@@ -939,6 +971,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed_to_guest, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hostile_ring_from_host, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_ring_from_guest, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_malformed_to_host, setup,
                                         teardown),
