@@ -281,6 +281,42 @@ static void test_textcon(void **state)
     assert_int_equal(textcon_init(&t, &s, &f, 1, 0), -EINVAL);
 }
 
+static void test_cursor(void **state)
+{
+    struct gfx_surface s;
+    struct gfx_cursor c;
+    struct gfx_rect d;
+
+    (void)state;
+    surface(&s);
+    gfx_fill(&s, (struct gfx_rect){0, 0, W, H}, 0x336699);
+    gfx_cursor_init(&c);
+    assert_int_equal(gfx_cursor_hide(&s, &c, &d), 0);
+    assert_int_equal(gfx_cursor_move(&s, &c, 10, 10, &d), 1);
+    assert_int_equal(d.x, 10);
+    assert_int_equal(d.w, GFX_CURSOR_W);
+    assert_int_equal(gfx_get(&s, 10, 10), 0x000000); /* the tip */
+    assert_int_equal(gfx_get(&s, 11, 12), 0xFFFFFF); /* the fill */
+    assert_int_equal(gfx_get(&s, 20, 10), 0x336699); /* transparent */
+    /* Moving restores the old place; the dirty area covers both. */
+    assert_int_equal(gfx_cursor_move(&s, &c, 30, 20, &d), 1);
+    assert_int_equal(gfx_get(&s, 10, 10), 0x336699);
+    assert_int_equal(d.x, 10);
+    assert_int_equal(d.y, 10);
+    assert_int_equal(d.w, 20 + GFX_CURSOR_W);
+    assert_int_equal(d.h, 10 + GFX_CURSOR_H);
+    /* Partly and wholly off the surface. */
+    assert_int_equal(gfx_cursor_move(&s, &c, W - 2, H - 2, &d), 1);
+    assert_int_equal(gfx_get(&s, W - 2, H - 2), 0x000000);
+    assert_int_equal(gfx_cursor_move(&s, &c, -100, -100, &d), 1);
+    assert_int_equal(gfx_get(&s, W - 2, H - 2), 0x336699);
+    assert_int_equal(gfx_cursor_move(&s, &c, -100, -100, &d), 0);
+    assert_int_equal(gfx_cursor_move(&s, &c, 0, 0, &d), 1);
+    assert_int_equal(gfx_cursor_hide(&s, &c, &d), 1);
+    assert_int_equal(gfx_get(&s, 0, 0), 0x336699);
+    assert_int_equal(gfx_cursor_hide(&s, &c, &d), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_psf2),
         cmocka_unit_test(test_psf1),
         cmocka_unit_test(test_textcon),
+        cmocka_unit_test(test_cursor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,3 +170,90 @@ void gfx_copy(struct gfx_surface *s, struct gfx_rect src, int32_t dx,
                     at(s, (uint32_t)sx, (uint32_t)(sy + j)), (size_t)w * bpp);
     }
 }
+
+/* The arrow: 'X' black outline, '.' white fill, ' ' transparent. */
+static const char arrow[GFX_CURSOR_H][GFX_CURSOR_W + 1] = {
+    "X          ", "XX         ", "X.X        ", "X..X       ",
+    "X...X      ", "X....X     ", "X.....X    ", "X......X   ",
+    "X.......X  ", "X........X ", "X.....XXXXX", "X..X..X    ",
+    "X.X X..X   ", "XX  X..X   ", "X    X..X  ", "      XX   ",
+};
+
+void gfx_cursor_init(struct gfx_cursor *c)
+{
+    memset(c, 0, sizeof(*c));
+}
+
+static void unite(struct gfx_rect *a, const struct gfx_rect *b)
+{
+    int64_t x1, y1, x2, y2;
+
+    if (b->w == 0 || b->h == 0)
+        return;
+    if (a->w == 0 || a->h == 0) {
+        *a = *b;
+        return;
+    }
+    x1 = a->x < b->x ? a->x : b->x;
+    y1 = a->y < b->y ? a->y : b->y;
+    x2 = (int64_t)a->x + a->w > (int64_t)b->x + b->w ? (int64_t)a->x + a->w
+                                                     : (int64_t)b->x + b->w;
+    y2 = (int64_t)a->y + a->h > (int64_t)b->y + b->h ? (int64_t)a->y + a->h
+                                                     : (int64_t)b->y + b->h;
+    a->x = (int32_t)x1;
+    a->y = (int32_t)y1;
+    a->w = (uint32_t)(x2 - x1);
+    a->h = (uint32_t)(y2 - y1);
+}
+
+static void restore(struct gfx_surface *s, struct gfx_cursor *c)
+{
+    uint32_t i, j;
+
+    for (j = 0; j < c->under.h; j++)
+        for (i = 0; i < c->under.w; i++)
+            gfx_put(s, c->under.x + (int32_t)i, c->under.y + (int32_t)j,
+                    c->saved[j * GFX_CURSOR_W + i]);
+}
+
+int gfx_cursor_hide(struct gfx_surface *s, struct gfx_cursor *c,
+                    struct gfx_rect *dirty)
+{
+    dirty->w = dirty->h = 0;
+    if (!c->visible)
+        return 0;
+    restore(s, c);
+    *dirty = c->under;
+    c->visible = 0;
+    return dirty->w != 0;
+}
+
+int gfx_cursor_move(struct gfx_surface *s, struct gfx_cursor *c, int32_t x,
+                    int32_t y, struct gfx_rect *dirty)
+{
+    struct gfx_rect old, r = {x, y, GFX_CURSOR_W, GFX_CURSOR_H};
+    uint32_t i, j;
+
+    gfx_cursor_hide(s, c, &old);
+    *dirty = old;
+    c->x = x;
+    c->y = y;
+    c->visible = 1;
+    if (!gfx_clip(s, &r)) {
+        c->under.w = c->under.h = 0;
+        return dirty->w != 0;
+    }
+    c->under = r;
+    for (j = 0; j < r.h; j++)
+        for (i = 0; i < r.w; i++) {
+            int32_t px = r.x + (int32_t)i, py = r.y + (int32_t)j;
+            char a = arrow[py - y][px - x];
+            c->saved[j * GFX_CURSOR_W + i] = gfx_get(s, px, py);
+            if (a == 'X')
+                gfx_put(s, px, py, 0x000000);
+            else if (a == '.')
+                gfx_put(s, px, py, 0xFFFFFF);
+        }
+    unite(dirty, &r);
+    return 1;
+}

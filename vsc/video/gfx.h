@@ -57,4 +57,33 @@ void gfx_blit(struct gfx_surface *s, int32_t x, int32_t y, const uint32_t *img,
 void gfx_copy(struct gfx_surface *s, struct gfx_rect src, int32_t dx,
               int32_t dy);
 
+/* ---- software mouse pointer ---- */
+
+#define GFX_CURSOR_W 11u
+#define GFX_CURSOR_H 16u
+
+/*
+ * An arrow pointer drawn into the surface with what it covers saved, so it
+ * can move without the application redrawing.  Hide it before drawing
+ * under it, show it again afterwards.
+ */
+struct gfx_cursor {
+    int visible;
+    int32_t x, y;          /* hotspot: the arrow's tip */
+    struct gfx_rect under; /* clipped area saved in `saved` */
+    uint32_t saved[GFX_CURSOR_W * GFX_CURSOR_H];
+};
+
+void gfx_cursor_init(struct gfx_cursor *c);
+/*
+ * Moves (and shows) the pointer to (x, y).  *dirty gets the area that
+ * changed (old and new position together).  Returns 1, or 0 when nothing
+ * changed on the surface.
+ */
+int gfx_cursor_move(struct gfx_surface *s, struct gfx_cursor *c, int32_t x,
+                    int32_t y, struct gfx_rect *dirty);
+/* Removes the pointer, restoring what it covered.  Returns as above. */
+int gfx_cursor_hide(struct gfx_surface *s, struct gfx_cursor *c,
+                    struct gfx_rect *dirty);
+
 #endif /* VSC_VIDEO_GFX_H */
