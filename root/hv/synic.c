@@ -231,9 +231,11 @@ static void stimer_poll(struct vcpu *v, unsigned i)
     }
     if (t->config & HV_STIMER_PERIODIC) {
         uint64_t now = vcpu_ref_time(v);
-        t->expiry_ref += t->count;
+        uint64_t period =
+            t->count < ROOT_MIN_PERIOD_REF ? ROOT_MIN_PERIOD_REF : t->count;
+        t->expiry_ref += period;
         if (t->expiry_ref <= now) /* missed periods coalesce */
-            t->expiry_ref = now + t->count;
+            t->expiry_ref = now + period;
         t->deadline = vcpu_tsc_for_ref(v, t->expiry_ref);
     } else {
         t->config &= ~HV_STIMER_ENABLE;

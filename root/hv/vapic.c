@@ -188,6 +188,8 @@ void vapic_poll_timer(struct vcpu *v)
     switch (APIC_LVT_TIMER_MODE(lvt)) {
     case APIC_TIMER_PERIODIC: {
         uint64_t period = timer_ticks_to_tsc(v, a->timer_init);
+        if (period < v->tsc_hz / ROOT_MIN_PERIOD_DIV)
+            period = v->tsc_hz / ROOT_MIN_PERIOD_DIV;
         a->timer_deadline += period;
         if (a->timer_deadline <= v->now_tsc)
             a->timer_deadline = v->now_tsc + period;

@@ -15,6 +15,12 @@
 /* Advertised APIC timer frequency (HV_MSR_APIC_FREQUENCY), as Hyper-V. */
 #define ROOT_APIC_HZ 200000000ull
 #define APIC_DEFAULT_BASE 0xFEE00000ull
+/*
+ * Periodic timers (APIC and synthetic) fire at most 10000 times a second:
+ * a child asking for more would keep the root in a storm of exits.
+ */
+#define ROOT_MIN_PERIOD_DIV 10000u
+#define ROOT_MIN_PERIOD_REF 1000u /* the same, in 100 ns units */
 
 #define APIC_BASE_BSP (1ull << 8)
 #define APIC_BASE_EXTD (1ull << 10)

@@ -250,17 +250,19 @@ static void test_stimer_periodic_busy_slot(void **state)
 {
     (void)state;
     hv_msr_write(&v, HV_MSR_STIMER0_CONFIG + 2, stimer_cfg(2, 1) & ~1ull);
-    hv_msr_write(&v, HV_MSR_STIMER0_COUNT + 2, 500); /* timer 1, 50 us */
+    hv_msr_write(&v, HV_MSR_STIMER0_COUNT + 2, 2000); /* timer 1, 200 us */
     hv_msr_write(&v, HV_MSR_STIMER0_CONFIG + 2, stimer_cfg(2, 1));
-    v.now_tsc = 500 * TICKS_PER_REF;
+    v.now_tsc = 2000 * TICKS_PER_REF;
     vcpu_poll_timers(&v);
     assert_int_equal(slot(2)->message_type, HV_MESSAGE_TIMER_EXPIRED);
-    assert_int_equal(vcpu_next_deadline(&v), 1000 * TICKS_PER_REF);
-    /* Second expiry while the slot is still full: pending, no loss. */
-    v.now_tsc = 1000 * TICKS_PER_REF;
+    assert_int_equal(vcpu_next_deadline(&v), 4000 * TICKS_PER_REF);
+    /* Second expiry while the slot is still full: pending, no loss, and
+     * no deadline until the child makes room. */
+    v.now_tsc = 4000 * TICKS_PER_REF;
     vcpu_poll_timers(&v);
     assert_int_equal(slot(2)->message_flags & HV_MESSAGE_FLAG_PENDING, 1);
     assert_true(v.stimer[1].msg_pending);
+    assert_int_equal(vcpu_next_deadline(&v), 0);
     slot(2)->message_type = HV_MESSAGE_TYPE_NONE;
     hv_msr_write(&v, HV_MSR_EOM, 0);
     assert_int_equal(slot(2)->message_type, HV_MESSAGE_TIMER_EXPIRED);
@@ -268,7 +270,17 @@ static void test_stimer_periodic_busy_slot(void **state)
     struct hv_timer_message_payload p;
     memcpy(&p, slot(2)->payload, sizeof(p));
     assert_int_equal(p.timer_index, 1);
-    assert_int_equal(p.expiration_time, 1000);
+    assert_int_equal(p.expiration_time, 4000);
+}
+
+static void test_stimer_periodic_floor(void **state)
+{
+    (void)state;
+    hv_msr_write(&v, HV_MSR_STIMER0_COUNT, 1); /* 100 ns */
+    hv_msr_write(&v, HV_MSR_STIMER0_CONFIG, stimer_cfg(2, 1));
+    v.now_tsc = 1 * TICKS_PER_REF;
+    vcpu_poll_timers(&v);
+    assert_int_equal(v.stimer[0].expiry_ref, 1 + ROOT_MIN_PERIOD_REF);
 }
 
 static void test_stimer_direct(void **state)
@@ -374,6 +386,7 @@ int main(void)
         cmocka_unit_test_setup(test_event_flags, setup_on),
         cmocka_unit_test_setup(test_stimer_oneshot_message, setup_on),
         cmocka_unit_test_setup(test_stimer_periodic_busy_slot, setup_on),
+        cmocka_unit_test_setup(test_stimer_periodic_floor, setup_on),
         cmocka_unit_test_setup(test_stimer_direct, setup_on),
         cmocka_unit_test_setup(test_stimer_enable_rules, setup_on),
         cmocka_unit_test_setup(test_post_try_never_queues, setup_on),

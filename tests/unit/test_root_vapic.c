@@ -139,20 +139,33 @@ static void test_timer_periodic(void **state)
     mw(APIC_SVR, 0x1FF);
     mw(APIC_TIMER_DCR, 0xB); /* divide by 1 */
     mw(APIC_LVT_TIMER, 0x41 | (1u << 17));
-    mw(APIC_TIMER_ICR, 200); /* 1000 TSC ticks */
+    mw(APIC_TIMER_ICR, 40000); /* 200000 TSC ticks, 200 us */
     for (int i = 1; i <= 3; i++) {
-        v.now_tsc = 1000 + 1000 * (uint64_t)i;
+        v.now_tsc = 1000 + 200000 * (uint64_t)i;
         vcpu_poll_timers(&v);
         assert_int_equal(vapic_pending(&v), 0x41);
         vapic_ack(&v, 0x41);
         vapic_eoi(&v);
         assert_int_equal(v.apic.timer_deadline,
-                         1000 + 1000 * (uint64_t)(i + 1));
+                         1000 + 200000 * (uint64_t)(i + 1));
     }
     /* Far behind: the next deadline is realigned, not a burst. */
-    v.now_tsc += 1000000;
+    v.now_tsc += 100000000;
     vcpu_poll_timers(&v);
     assert_true(v.apic.timer_deadline > v.now_tsc);
+}
+
+static void test_timer_periodic_floor(void **state)
+{
+    (void)state;
+    mw(APIC_SVR, 0x1FF);
+    mw(APIC_TIMER_DCR, 0xB);
+    mw(APIC_LVT_TIMER, 0x41 | (1u << 17));
+    mw(APIC_TIMER_ICR, 1); /* 5 TSC ticks: far below the floor */
+    v.now_tsc = v.apic.timer_deadline;
+    vcpu_poll_timers(&v);
+    assert_true(v.apic.timer_deadline - v.now_tsc >=
+                TSC_HZ / ROOT_MIN_PERIOD_DIV);
 }
 
 static void test_timer_tsc_deadline(void **state)
@@ -276,6 +289,7 @@ int main(void)
         cmocka_unit_test_setup(test_priority_and_eoi, setup),
         cmocka_unit_test_setup(test_timer_oneshot, setup),
         cmocka_unit_test_setup(test_timer_periodic, setup),
+        cmocka_unit_test_setup(test_timer_periodic_floor, setup),
         cmocka_unit_test_setup(test_timer_tsc_deadline, setup),
         cmocka_unit_test_setup(test_x2apic_transitions, setup),
         cmocka_unit_test_setup(test_x2apic_registers, setup),
