@@ -65,7 +65,8 @@ struct vmbus_server {
     uint32_t pending[32];
     unsigned npending;
     bool pending_overflow;
-    unsigned log_budget; /* lines left, refilled by vmbus_server_reset() */
+    unsigned log_budget;  /* lines left, refilled by vmbus_server_reset() */
+    uint32_t cur_conn_id; /* connection of the message being handled */
     struct vmbus_server_stats stats;
 };
 
@@ -668,7 +669,6 @@ static void on_initiate_contact(struct vmbus_server *srv, const void *buf,
     uint32_t v;
     uint32_t sint = VMBUS_MESSAGE_SINT;
 
-    (void)len;
     memset(&m, 0, sizeof(m));
     memcpy(&m, buf, VMBUS_MSG_INITIATE_CONTACT_SIZE);
     v = m.version_requested;
@@ -682,7 +682,10 @@ static void on_initiate_contact(struct vmbus_server *srv, const void *buf,
         len < VMBUS_MSG_INITIATE_CONTACT_SIZE_COPPER) {
         slog(srv, "vmbus-server: 6.0 contact of %u bytes", len);
         v = 0;
-    } else if (v >= VMBUS_VERSION_WIN10_V5) {
+    } else if (v >= VMBUS_VERSION_WIN10_V5 &&
+               srv->cur_conn_id != VMBUS_CONNID_MESSAGE) {
+        /* Contact on the multi-client connection names its SINT; on the
+         * legacy connection 1 the SINT is always 2. */
         sint = VMBUS_CONTACT_GET_SINT(m.interrupt_page_or_sint);
         if (sint >= HV_SINT_COUNT) {
             slog(srv, "vmbus-server: contact asks for SINT %u", sint);
@@ -785,6 +788,7 @@ uint32_t vmbus_server_on_post_message(struct vmbus_server *srv,
     if (msg_type != HV_MESSAGE_TYPE_VMBUS || len > VMBUS_MSG_MAX_BYTES)
         return HV_STATUS_INVALID_PARAMETER;
     enter(srv);
+    srv->cur_conn_id = conn_id;
     srv->stats.msgs_in++;
     memset(buf, 0, sizeof(buf));
     memcpy(buf, payload, len);

@@ -202,6 +202,15 @@ static void test_old_versions_raw(void **state)
     raw_post(&lb, 4, &m, 40, reply);
     memcpy(&r, reply, sizeof(r));
     assert_int_equal(r.version_supported, 0);
+    /* On connection 4 the contact's SINT is used; on 1 it is always 2. */
+    m.interrupt_page_or_sint = VMBUS_CONTACT_SINT(0, 0);
+    raw_post(&lb, 1, &m, 56, reply);
+    memcpy(&r, reply, sizeof(r));
+    assert_int_equal(r.version_supported, 1);
+    m.interrupt_page_or_sint = VMBUS_CONTACT_SINT(7, 0);
+    raw_post(&lb, 4, &m, 56, reply); /* answer goes to SINT 7: not seen */
+    assert_int_equal(reply[0], 0);
+    m.interrupt_page_or_sint = VMBUS_CONTACT_SINT(2, 0);
     raw_post(&lb, 4, &m, 56, reply);
     memcpy(&r, reply, sizeof(r));
     assert_int_equal(r.version_supported, 1);
