@@ -31,8 +31,8 @@ struct synthvid_vsp_backend {
     uint64_t fb_bytes; /* frame buffer size: a mode fits if w * h * 4 fits */
     /*
      * Switches to width x height, 32 bpp XRGB8888.  Returns the frame
-     * buffer and stores its pitch (>= width * 4), or NULL if the mode is
-     * not possible.
+     * buffer (at least pitch * height bytes) and stores its pitch
+     * (>= width * 4), or NULL if the mode is not possible.
      */
     uint8_t *(*set_mode)(void *ctx, uint32_t width, uint32_t height,
                          uint32_t *pitch);
