@@ -29,11 +29,14 @@ int blk_init(struct blk_dev *dev, const struct blk_ops *ops, void *priv,
     dev->nlines = cache_lines ? cache_lines : BLK_CACHE_DEFAULT;
     dev->lines = calloc(dev->nlines, sizeof(*dev->lines));
     dev->cache_mem = malloc((size_t)dev->nlines * sector_size);
-    if (!dev->lines || !dev->cache_mem) {
+    dev->batch = malloc((size_t)BLK_BATCH_SECTORS * sector_size);
+    if (!dev->lines || !dev->cache_mem || !dev->batch) {
         free(dev->lines);
         free(dev->cache_mem);
+        free(dev->batch);
         dev->lines = NULL;
         dev->cache_mem = NULL;
+        dev->batch = NULL;
         return -ENOMEM;
     }
     for (uint32_t i = 0; i < dev->nlines; i++)
@@ -48,8 +51,10 @@ void blk_fini(struct blk_dev *dev)
     (void)blk_flush(dev);
     free(dev->lines);
     free(dev->cache_mem);
+    free(dev->batch);
     dev->lines = NULL;
     dev->cache_mem = NULL;
+    dev->batch = NULL;
 }
 
 static int in_range(const struct blk_dev *dev, uint64_t lba, uint32_t count)
@@ -190,6 +195,43 @@ static int writeback_range(struct blk_dev *dev, uint64_t lba, uint32_t count)
     return 0;
 }
 
+/*
+ * Reads lba and the sectors after it (up to BLK_READAHEAD_SECTORS, stopping
+ * at the first one already cached) in one request and caches them.
+ */
+static int fill(struct blk_dev *dev, uint64_t lba)
+{
+    uint32_t n = 1;
+    while (n < BLK_READAHEAD_SECTORS && lba + n < dev->capacity &&
+           n < dev->nlines / 2) {
+        int cached = 0;
+        for (uint32_t i = 0; i < dev->nlines; i++)
+            if (dev->lines[i].valid && dev->lines[i].lba == lba + n)
+                cached = 1;
+        if (cached)
+            break;
+        n++;
+    }
+    int r = raw_io(dev, BLK_OP_READ, lba, n, dev->batch);
+    if (r)
+        return r;
+    for (uint32_t k = 0; k < n; k++) {
+        int err = 0;
+        struct blk_cache_line *l = victim(dev, &err);
+        if (!l)
+            return k ? 0 : err;
+        memcpy(l->data, dev->batch + (size_t)k * dev->sector_size,
+               dev->sector_size);
+        l->lba = lba + k;
+        l->valid = 1;
+        l->dirty = 0;
+        /* the sector asked for is the most recent; the rest are older */
+        l->used = k == 0 ? dev->tick + n : ++dev->tick;
+    }
+    dev->tick += n;
+    return 0;
+}
+
 static int writeback_all(struct blk_dev *dev);
 
 int blk_submit(struct blk_dev *dev, struct blk_req *req)
@@ -241,18 +283,13 @@ int blk_read(struct blk_dev *dev, uint64_t lba, uint32_t count, void *buf)
         if (l) {
             dev->hits++;
         } else {
-            int err = 0;
             dev->misses++;
-            l = victim(dev, &err);
-            if (!l)
-                return err;
-            int r = raw_io(dev, BLK_OP_READ, lba + i, 1, l->data);
+            int r = fill(dev, lba + i);
             if (r)
                 return r;
-            l->lba = lba + i;
-            l->valid = 1;
-            l->dirty = 0;
-            l->used = ++dev->tick;
+            l = lookup(dev, lba + i);
+            if (!l)
+                return -EIO; /* fill() caches the sector it was asked for */
         }
         memcpy(p, l->data, dev->sector_size);
     }
@@ -291,7 +328,8 @@ int blk_write(struct blk_dev *dev, uint64_t lba, uint32_t count,
     return 0;
 }
 
-/* Every dirty line, in ascending LBA order (kinder to the device). */
+/* Every dirty line, in ascending LBA order (kinder to the device), runs of
+ * consecutive sectors in one request. */
 static int writeback_all(struct blk_dev *dev)
 {
     for (;;) {
@@ -303,10 +341,28 @@ static int writeback_all(struct blk_dev *dev)
         }
         if (!next)
             break;
-        int r = raw_io(dev, BLK_OP_WRITE, next->lba, 1, next->data);
+        struct blk_cache_line *run[BLK_BATCH_SECTORS];
+        uint32_t n = 0;
+        run[n++] = next;
+        while (n < BLK_BATCH_SECTORS) {
+            struct blk_cache_line *f = NULL;
+            for (uint32_t i = 0; i < dev->nlines && !f; i++) {
+                struct blk_cache_line *l = &dev->lines[i];
+                if (l->valid && l->dirty && l->lba == next->lba + n)
+                    f = l;
+            }
+            if (!f)
+                break;
+            run[n++] = f;
+        }
+        for (uint32_t k = 0; k < n; k++)
+            memcpy(dev->batch + (size_t)k * dev->sector_size, run[k]->data,
+                   dev->sector_size);
+        int r = raw_io(dev, BLK_OP_WRITE, next->lba, n, dev->batch);
         if (r)
             return r;
-        next->dirty = 0;
+        for (uint32_t k = 0; k < n; k++)
+            run[k]->dirty = 0;
     }
     return 0;
 }

@@ -9,10 +9,12 @@
  * wait by calling the backend's poll hook until the request is complete.
  *
  * Above the backend sits a small write-back cache of single sectors:
- * transfers shorter than BLK_DIRECT_SECTORS go through it, longer ones go
- * straight to the backend and keep the cached copies coherent.  Dirty
- * sectors reach the backend on eviction and on blk_flush(), which then asks
- * the backend to make everything durable (SYNCHRONIZE CACHE on storvsc).
+ * transfers shorter than BLK_DIRECT_SECTORS go through it (a miss reads
+ * ahead), longer ones go straight to the backend and keep the cached copies
+ * coherent.  Dirty sectors reach the backend on eviction and on
+ * blk_flush() (runs of consecutive sectors in one request, in ascending
+ * order), which then asks the backend to make everything durable
+ * (SYNCHRONIZE CACHE on storvsc).
  *
  * Every request is checked against the capacity: nothing is read or
  * written outside [0, capacity).
@@ -81,6 +83,11 @@ struct blk_ops {
 #define BLK_CACHE_DEFAULT 128
 /* Transfers of at least this many sectors bypass the cache. */
 #define BLK_DIRECT_SECTORS 8
+/* A cache miss reads up to this many sectors ahead in the same request;
+ * write-back sends up to BLK_BATCH_SECTORS consecutive dirty sectors in
+ * one request. */
+#define BLK_READAHEAD_SECTORS 8
+#define BLK_BATCH_SECTORS 32
 
 struct blk_cache_line;
 
@@ -92,6 +99,7 @@ struct blk_dev {
     /* cache */
     struct blk_cache_line *lines;
     uint8_t *cache_mem;
+    uint8_t *batch; /* BLK_BATCH_SECTORS sectors for readahead/write-back */
     uint32_t nlines;
     uint64_t tick; /* LRU clock */
     /* statistics */

@@ -23,6 +23,7 @@ struct slow {
     int writes, reads, flushes, polls;
     uint64_t write_lbas[64];
     int fail_next;
+    uint32_t last_count; /* sectors in the last read or write */
 };
 
 static int slow_start(void *priv, struct blk_req *req)
@@ -31,6 +32,8 @@ static int slow_start(void *priv, struct blk_req *req)
     if (s->nq == QMAX)
         return -EAGAIN;
     s->queue[s->nq++] = req;
+    if (req->op != BLK_OP_FLUSH)
+        s->last_count = req->count;
     if (req->op == BLK_OP_WRITE && s->writes < 64)
         s->write_lbas[s->writes] = req->lba;
     if (req->op == BLK_OP_WRITE)
@@ -233,6 +236,38 @@ static void test_backend_errors_propagate(void **state)
     assert_int_equal(s.data[2 * 512], 9);
 }
 
+static void test_readahead_and_write_batching(void **state)
+{
+    struct blk_dev d;
+    uint8_t b[512];
+    (void)state;
+    assert_int_equal(blk_init(&d, &slow_ops, &s, 512, 64), 0);
+    assert_int_equal(blk_read(&d, 40, 1, b), 0);
+    assert_int_equal(s.reads, 1);
+    assert_int_equal(s.last_count, BLK_READAHEAD_SECTORS);
+    for (int i = 41; i < 40 + BLK_READAHEAD_SECTORS; i++) {
+        assert_int_equal(blk_read(&d, (uint64_t)i, 1, b), 0);
+        assert_int_equal(b[0], i);
+    }
+    assert_int_equal(s.reads, 1);
+    /* readahead stops at a cached sector: 48 is cached, so 47 reads alone */
+    assert_int_equal(blk_read(&d, 48, 1, b), 0);
+    assert_int_equal(blk_write(&d, 60, 1, b), 0);
+    assert_int_equal(blk_read(&d, 59, 1, b), 0);
+    assert_int_equal(s.last_count, 1);
+    /* three consecutive dirty sectors and one apart: two writes */
+    memset(b, 0x3C, sizeof(b));
+    for (int i = 100; i < 103; i++)
+        assert_int_equal(blk_write(&d, (uint64_t)i, 1, b), 0);
+    assert_int_equal(blk_write(&d, 200, 1, b), 0);
+    int before = s.writes;
+    assert_int_equal(blk_flush(&d), 0);
+    assert_int_equal(s.writes - before, 3); /* 60, 100..102, 200 */
+    assert_int_equal(s.data[102 * 512], 0x3C);
+    assert_int_equal(s.data[200 * 512], 0x3C);
+    blk_fini(&d);
+}
+
 static void test_ram_disk(void **state)
 {
     static uint8_t mem[8 * 512];
@@ -268,6 +303,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_backend_errors_propagate, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_readahead_and_write_batching,
+                                        setup, teardown),
         cmocka_unit_test(test_ram_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
