@@ -52,6 +52,10 @@ static uint8_t in8(struct pio_bus *b, struct vcpu *v, uint16_t port)
         b->pit2_read_lo ^= 1;
         return r;
     }
+    case PIO_ACPI_SLEEP_STS:
+        return 0x80;
+    case PIO_ACPI_SLEEP_CTL:
+        return 0;
     case 0x70:
         return b->cmos_index;
     case 0x71:
@@ -95,6 +99,12 @@ static void out8(struct pio_bus *b, struct vcpu *v, uint16_t port, uint8_t val)
         }
         b->pit2_write_lo ^= 1;
         return;
+    case PIO_ACPI_SLEEP_CTL:
+        if ((val & 0x20) && ((val >> 2) & 7) == PIO_ACPI_S5_TYP)
+            vcpu_stop(v, VCPU_STOP_POWER_OFF, 0);
+        return;
+    case PIO_ACPI_SLEEP_STS:
+        return; /* write-1-to-clear of WAK_STS: nothing to clear */
     case 0x70:
         b->cmos_index = val & 0x7F;
         return;

@@ -14,6 +14,15 @@
 
 #define PIO_COM1 0x3F8u
 #define PIO_DEBUG_EXIT 0xF4u
+/*
+ * ACPI hardware-reduced sleep control register (ACPI 6 4.8.3.7), for the
+ * FADT's SLEEP_CONTROL_REG (8-bit I/O): SLP_EN (bit 5) with SLP_TYP
+ * (bits 2-4) == PIO_ACPI_S5_TYP powers the child off with status 0.  The
+ * DSDT's \_S5 package must carry the same type value.
+ */
+#define PIO_ACPI_SLEEP_CTL 0x400u
+#define PIO_ACPI_SLEEP_STS 0x401u /* reads 0x80 (WAK_STS) */
+#define PIO_ACPI_S5_TYP 5u
 #define PIT_HZ 1193182u
 
 struct pio_bus {
@@ -34,7 +43,8 @@ void pio_init(struct pio_bus *b, uart_sink_fn com1_sink, void *ctx);
 /*
  * One IN of size 1, 2 or 4 bytes: returns the value (all-ones for ports
  * nobody decodes).  OUT likewise; a write to PIO_DEBUG_EXIT stops the
- * child with VCPU_STOP_POWER_OFF and the written value as its status.
+ * child with VCPU_STOP_POWER_OFF and the written value as its status, an
+ * ACPI S5 request with status 0.
  */
 uint32_t pio_in(struct pio_bus *b, struct vcpu *v, uint16_t port,
                 unsigned size);

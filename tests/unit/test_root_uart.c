@@ -139,6 +139,18 @@ static void test_debug_exit(void **state)
     assert_int_equal(v.stop_status, 0x2A);
 }
 
+static void test_acpi_sleep(void **state)
+{
+    (void)state;
+    assert_int_equal(in(PIO_ACPI_SLEEP_STS), 0x80);
+    o(PIO_ACPI_SLEEP_CTL, 5 << 2);          /* type without SLP_EN */
+    o(PIO_ACPI_SLEEP_CTL, 0x20 | (3 << 2)); /* S3: not offered */
+    assert_int_equal(v.stop, VCPU_RUNNING);
+    o(PIO_ACPI_SLEEP_CTL, 0x20 | (5 << 2));
+    assert_int_equal(v.stop, VCPU_STOP_POWER_OFF);
+    assert_int_equal(v.stop_status, 0);
+}
+
 static void test_pit_channel2(void **state)
 {
     (void)state;
@@ -165,6 +177,7 @@ int main(void)
         cmocka_unit_test_setup(test_thre_interrupt_identification, setup),
         cmocka_unit_test_setup(test_unknown_ports, setup),
         cmocka_unit_test_setup(test_debug_exit, setup),
+        cmocka_unit_test_setup(test_acpi_sleep, setup),
         cmocka_unit_test_setup(test_pit_channel2, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
