@@ -92,7 +92,12 @@ void synic_poll(struct vcpu *v);
 int synic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int synic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 
-/* The root's own ROOT-only status for exits at child stop (101). */
+/*
+ * Values the root writes to QEMU's isa-debug-exit port when the child
+ * stops other than by powering off (QEMU exits with 2 * value + 1): a
+ * triple fault, a state VMRUN refuses, or something the root cannot
+ * emulate.
+ */
 #define ROOT_EXIT_CHILD_CRASH 101
 /* The child halted with interrupts off: it stopped itself without
  * powering off (Linux's "System halted"). */

@@ -488,48 +488,45 @@ static void exit_invalid(struct svm_vm *vm)
 }
 
 /* APM appendix C, the exits the root intercepts.  Bounds-checked. */
-static const exit_fn exit_table[SVM_EXIT_MAX + 1] = {
-    [SVM_EXIT_INTR] = exit_intr,   [SVM_EXIT_NMI] = exit_nop,
-    [SVM_EXIT_SMI] = exit_nop,     [SVM_EXIT_INIT] = exit_nop,
-    [SVM_EXIT_VINTR] = exit_vintr, [SVM_EXIT_CPUID] = exit_cpuid,
-    [SVM_EXIT_INVD] = exit_invd,   [SVM_EXIT_HLT] = exit_hlt,
-    [SVM_EXIT_INVLPGA] = exit_ud,  [SVM_EXIT_IOIO] = exit_ioio,
-    [SVM_EXIT_MSR] = exit_msr,     [SVM_EXIT_SHUTDOWN] = exit_shutdown,
-    [SVM_EXIT_VMRUN] = exit_ud,    [SVM_EXIT_VMMCALL] = exit_vmmcall,
-    [SVM_EXIT_VMLOAD] = exit_ud,   [SVM_EXIT_VMSAVE] = exit_ud,
-    [SVM_EXIT_STGI] = exit_ud,     [SVM_EXIT_CLGI] = exit_ud,
-    [SVM_EXIT_SKINIT] = exit_ud,   [SVM_EXIT_MONITOR] = exit_ud,
-    [SVM_EXIT_MWAIT] = exit_ud,    [SVM_EXIT_NPF] = exit_npf,
+static const struct exit_desc {
+    exit_fn fn;
+    const char *name;
+} exit_table[SVM_EXIT_MAX + 1] = {
+    [SVM_EXIT_INTR] = {exit_intr, "INTR"},
+    [SVM_EXIT_NMI] = {exit_nop, "NMI"},
+    [SVM_EXIT_SMI] = {exit_nop, "SMI"},
+    [SVM_EXIT_INIT] = {exit_nop, "INIT"},
+    [SVM_EXIT_VINTR] = {exit_vintr, "VINTR"},
+    [SVM_EXIT_CPUID] = {exit_cpuid, "CPUID"},
+    [SVM_EXIT_INVD] = {exit_invd, "INVD"},
+    [SVM_EXIT_HLT] = {exit_hlt, "HLT"},
+    [SVM_EXIT_INVLPGA] = {exit_ud, "INVLPGA"},
+    [SVM_EXIT_IOIO] = {exit_ioio, "IOIO"},
+    [SVM_EXIT_MSR] = {exit_msr, "MSR"},
+    [SVM_EXIT_SHUTDOWN] = {exit_shutdown, "SHUTDOWN"},
+    [SVM_EXIT_VMRUN] = {exit_ud, "VMRUN"},
+    [SVM_EXIT_VMMCALL] = {exit_vmmcall, "VMMCALL"},
+    [SVM_EXIT_VMLOAD] = {exit_ud, "VMLOAD"},
+    [SVM_EXIT_VMSAVE] = {exit_ud, "VMSAVE"},
+    [SVM_EXIT_STGI] = {exit_ud, "STGI"},
+    [SVM_EXIT_CLGI] = {exit_ud, "CLGI"},
+    [SVM_EXIT_SKINIT] = {exit_ud, "SKINIT"},
+    [SVM_EXIT_MONITOR] = {exit_ud, "MONITOR"},
+    [SVM_EXIT_MWAIT] = {exit_ud, "MWAIT"},
+    [SVM_EXIT_NPF] = {exit_npf, "NPF"},
 };
 
-static const char *exit_name(unsigned code)
+/* Statistics slots for exits outside the table. */
+#define STAT_SLOT_INVALID 0x3FFu
+#define STAT_SLOT_UNKNOWN 0x3FEu
+
+static const char *exit_name(unsigned slot)
 {
-    switch (code) {
-    case SVM_EXIT_INTR:
-        return "INTR";
-    case SVM_EXIT_NMI:
-        return "NMI";
-    case SVM_EXIT_VINTR:
-        return "VINTR";
-    case SVM_EXIT_CPUID:
-        return "CPUID";
-    case SVM_EXIT_HLT:
-        return "HLT";
-    case SVM_EXIT_IOIO:
-        return "IOIO";
-    case SVM_EXIT_MSR:
-        return "MSR";
-    case SVM_EXIT_SHUTDOWN:
-        return "SHUTDOWN";
-    case SVM_EXIT_VMMCALL:
-        return "VMMCALL";
-    case SVM_EXIT_NPF:
-        return "NPF";
-    case SVM_EXIT_INVD:
-        return "INVD";
-    default:
-        return "other";
-    }
+    if (slot == STAT_SLOT_INVALID)
+        return "INVALID";
+    if (slot <= SVM_EXIT_MAX && exit_table[slot].name)
+        return exit_table[slot].name;
+    return "other";
 }
 
 /* --- entry -----------------------------------------------------------------
@@ -618,14 +615,15 @@ void svm_vm_run(struct svm_vm *vm)
         uint32_t code32 = (uint32_t)c->exit_code;
         unsigned slot;
         if (code32 == SVM_EXIT_INVALID32) {
-            slot = 0x3FF;
+            slot = STAT_SLOT_INVALID;
             exit_invalid(vm);
-        } else if (c->exit_code <= SVM_EXIT_MAX && exit_table[c->exit_code]) {
+        } else if (c->exit_code <= SVM_EXIT_MAX &&
+                   exit_table[c->exit_code].fn) {
             slot = (unsigned)c->exit_code;
-            exit_table[slot](vm);
+            exit_table[slot].fn(vm);
         } else {
-            slot =
-                c->exit_code <= SVM_EXIT_MAX ? (unsigned)c->exit_code : 0x3FE;
+            slot = c->exit_code <= SVM_EXIT_MAX ? (unsigned)c->exit_code
+                                                : STAT_SLOT_UNKNOWN;
             stop_crash(vm, "unexpected exit");
         }
         if (v->rip != vm->vmcb->save.rip) {
