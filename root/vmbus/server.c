@@ -1088,27 +1088,46 @@ int vmbus_server_chan_recv(struct vmbus_server_channel *ch, void *buf,
     return 0;
 }
 
+int vmbus_server_chan_put_hdr(struct vmbus_server_channel *ch, uint16_t type,
+                              uint16_t flags, uint64_t trans_id,
+                              const void *hdr, uint32_t hdr_len,
+                              const void *data, uint32_t len)
+{
+    struct vmbus_pkt_desc d;
+    struct ring_iov iov[3];
+    size_t n = 0;
+    uint64_t off = sizeof(d) + (uint64_t)hdr_len;
+
+    if (ch->state != SCH_OPEN)
+        return -ENOTCONN;
+    if (hdr_len % 8u)
+        return -EINVAL;
+    if (off + len > 0x7FFF0u)
+        return -EMSGSIZE;
+    d.type = type;
+    d.offset8 = (uint16_t)(off / 8u);
+    d.len8 = (uint16_t)((off + len + 7u) / 8u);
+    d.flags = flags;
+    d.trans_id = trans_id;
+    iov[n].base = &d;
+    iov[n++].len = sizeof(d);
+    if (hdr_len) {
+        iov[n].base = hdr;
+        iov[n++].len = hdr_len;
+    }
+    if (len) {
+        iov[n].base = data;
+        iov[n++].len = len;
+    }
+    return ring_put(&ch->out, iov, n);
+}
+
 int vmbus_server_chan_put(struct vmbus_server_channel *ch, uint16_t type,
                           uint16_t flags, uint64_t trans_id, const void *data,
                           uint32_t len)
 {
-    struct vmbus_pkt_desc d;
-    struct ring_iov iov[2];
-
-    if (ch->state != SCH_OPEN)
-        return -ENOTCONN;
-    if (len > 0x7FFF0u)
-        return -EMSGSIZE;
-    d.type = type;
-    d.offset8 = sizeof(d) / 8u;
-    d.len8 = (uint16_t)((sizeof(d) + len + 7u) / 8u);
-    d.flags = flags;
-    d.trans_id = trans_id;
-    iov[0].base = &d;
-    iov[0].len = sizeof(d);
-    iov[1].base = data;
-    iov[1].len = len;
-    return ring_put(&ch->out, iov, len ? 2 : 1);
+    return vmbus_server_chan_put_hdr(ch, type, flags, trans_id, NULL, 0, data,
+                                     len);
 }
 
 int vmbus_server_chan_flush(struct vmbus_server_channel *ch)
@@ -1118,6 +1137,19 @@ int vmbus_server_chan_flush(struct vmbus_server_channel *ch)
     if (ring_flush(&ch->out))
         want_signal(ch);
     return 0;
+}
+
+int vmbus_server_chan_send_hdr(struct vmbus_server_channel *ch, uint16_t type,
+                               uint16_t flags, uint64_t trans_id,
+                               const void *hdr, uint32_t hdr_len,
+                               const void *data, uint32_t len)
+{
+    int rc = vmbus_server_chan_put_hdr(ch, type, flags, trans_id, hdr, hdr_len,
+                                       data, len);
+
+    if (rc < 0)
+        return rc;
+    return vmbus_server_chan_flush(ch);
 }
 
 int vmbus_server_chan_send(struct vmbus_server_channel *ch, uint16_t type,

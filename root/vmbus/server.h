@@ -152,6 +152,23 @@ int vmbus_server_chan_put(struct vmbus_server_channel *ch, uint16_t type,
                           uint16_t flags, uint64_t trans_id, const void *data,
                           uint32_t len);
 int vmbus_server_chan_flush(struct vmbus_server_channel *ch);
+/*
+ * Like vmbus_server_chan_put() for packets with a type-specific header
+ * between the descriptor and the payload (transfer-page or GPA ranges):
+ * hdr_len bytes (a multiple of 8, may be 0) follow the 16-byte descriptor
+ * and count into offset8, so the payload starts at offset8 * 8 as Hyper-V
+ * lays it out.  Returns as vmbus_server_chan_put(), plus -EINVAL for a
+ * hdr_len that is not a multiple of 8.
+ */
+int vmbus_server_chan_put_hdr(struct vmbus_server_channel *ch, uint16_t type,
+                              uint16_t flags, uint64_t trans_id,
+                              const void *hdr, uint32_t hdr_len,
+                              const void *data, uint32_t len);
+/* vmbus_server_chan_put_hdr() + vmbus_server_chan_flush(). */
+int vmbus_server_chan_send_hdr(struct vmbus_server_channel *ch, uint16_t type,
+                               uint16_t flags, uint64_t trans_id,
+                               const void *hdr, uint32_t hdr_len,
+                               const void *data, uint32_t len);
 int vmbus_server_chan_send(struct vmbus_server_channel *ch, uint16_t type,
                            uint16_t flags, uint64_t trans_id, const void *data,
                            uint32_t len);

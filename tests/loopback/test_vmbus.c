@@ -810,6 +810,28 @@ static void test_hostile_ring_from_host(void **state)
     assert_int_equal(info.len, 24);
     assert_int_equal(vmbus_chan_recv(ch, buf, sizeof(buf), &info), 0);
     assert_memory_equal(buf + 16, "data", 4);
+
+    /* A transfer-page packet with its ranges before the payload. */
+    {
+        struct {
+            uint16_t set;
+            uint8_t owns, rsvd;
+            uint32_t count;
+            struct vmbus_xfer_range r;
+        } x = {7, 0, 0, 1, {100, 4096}};
+        assert_int_equal(
+            vmbus_server_chan_send_hdr(f->sch, VMBUS_PKT_DATA_TRANSFER_PAGES, 0,
+                                       4, &x, sizeof(x), "nvsp", 4),
+            0);
+        assert_int_equal(
+            vmbus_server_chan_send_hdr(f->sch, 6, 0, 5, &x, 4, NULL, 0),
+            -EINVAL);
+        assert_int_equal(vmbus_chan_recv(ch, buf, sizeof(buf), &info), 0);
+        assert_int_equal(info.type, VMBUS_PKT_DATA_TRANSFER_PAGES);
+        assert_int_equal(info.offset, 32);
+        assert_memory_equal(buf + 16, &x, sizeof(x));
+        assert_memory_equal(buf + info.offset, "nvsp", 4);
+    }
 }
 
 static void test_hostile_ring_from_guest(void **state)
