@@ -27,6 +27,32 @@ struct httpd_stats {
  * -ENOMEM, -EALREADY.
  */
 int httpd_start(uint16_t port, const struct http_file *files, size_t nfiles);
+/*
+ * A document root on a file system (the FAT volume through storage/vfs.h
+ * in the appliance, an in-memory double in tests).  Paths are absolute,
+ * decoded and free of ".." segments.
+ */
+struct httpd_fs {
+    void *ctx;
+    /* Opens a regular file: a handle >= 0 and *size, or -ENOENT, -EISDIR
+     * (a directory: the server redirects to or lists "path/"), other
+     * negative errno values (answered with 404). */
+    int (*open)(void *ctx, const char *path, uint64_t *size);
+    /* Reads up to len bytes at off: the count, or a negative errno. */
+    int (*read)(void *ctx, int handle, uint64_t off, void *buf, uint32_t len);
+    void (*close)(void *ctx, int handle);
+    /* Optional: an HTML listing of directory dir ("/.../") into out; its
+     * length or a negative errno (-ENOENT: no such directory). */
+    int (*list)(void *ctx, const char *dir, char *out, size_t cap);
+};
+
+/*
+ * Like httpd_start(), serving from fs (copied).  Directories get their
+ * index.html, else fs->list's listing, else 404.  A read error after the
+ * head was sent closes the connection.
+ */
+int httpd_start_fs(uint16_t port, const struct httpd_fs *fs);
+
 /* Closes the listener and aborts open connections. */
 void httpd_stop(void);
 const struct httpd_stats *httpd_get_stats(void);

@@ -1,10 +1,12 @@
 /*
  * HTTP server on lwIP's raw TCP API (contract in apps/httpd/httpd.h).
  *
- * One struct conn per connection.  A response is a copied head plus a body
- * written by reference (file data is static), queued as far as the send
- * buffer allows and continued from the sent callback; the next pipelined
- * request is parsed only when the previous response is fully queued.
+ * One struct conn per connection.  A response is a copied head plus a body:
+ * a table file written by reference (its data is static), a generated
+ * listing copied, or a file-system file read in chunks and copied.  The
+ * body is queued as far as the send buffer allows and continued from the
+ * sent callback; the next pipelined request is parsed only when the
+ * previous response is fully queued.
  */
 #include "apps/httpd/httpd.h"
 
@@ -17,6 +19,7 @@
 
 #define POLL_INTERVAL 4 /* lwIP poll ticks (500 ms each): 2 s */
 #define LISTING_MAX 16384u
+#define CHUNK 8192u /* file read size */
 
 struct conn {
     struct tcp_pcb *pcb;
@@ -26,8 +29,10 @@ struct conn {
     size_t head_len; /* 0 when written */
     const uint8_t *body;
     size_t body_left;
-    char *owned;      /* generated body (listing), freed when queued */
-    bool copy_body;   /* body is not static: lwIP must copy it */
+    char *owned;    /* generated body (listing), freed when queued */
+    bool copy_body; /* body is not static: lwIP must copy it */
+    int fh;         /* file being sent (fs mode), or -1 */
+    uint64_t foff, fleft;
     bool busy;        /* a response is being queued */
     bool close_after; /* close once the response is queued */
     unsigned idle_polls;
@@ -37,6 +42,9 @@ static struct {
     struct tcp_pcb *listener;
     const struct http_file *files;
     size_t nfiles;
+    struct httpd_fs fs;
+    bool use_fs;
+    uint8_t chunk[CHUNK];
     struct conn *conns[HTTPD_MAX_CONNS];
     struct httpd_stats stats;
 } srv;
@@ -45,8 +53,17 @@ static const char body_404[] = "<!DOCTYPE html>\n<title>404</title>\n"
                                "<h1>404 Not Found</h1>\n";
 static const char body_err[] = "error\n";
 
+static void file_done(struct conn *c)
+{
+    if (c->fh >= 0)
+        srv.fs.close(srv.fs.ctx, c->fh);
+    c->fh = -1;
+    c->fleft = 0;
+}
+
 static void conn_free(struct conn *c)
 {
+    file_done(c);
     free(c->owned);
     for (size_t i = 0; i < HTTPD_MAX_CONNS; i++)
         if (srv.conns[i] == c)
@@ -112,9 +129,31 @@ static bool pump(struct conn *c)
         c->body_left -= n;
         srv.stats.bytes_sent += n;
     }
+    while (!c->body_left && c->fleft) {
+        size_t room = tcp_sndbuf(pcb);
+        if (room < (c->fleft < CHUNK ? c->fleft : CHUNK) ||
+            tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 8)
+            break;
+        uint32_t n = c->fleft < CHUNK ? (uint32_t)c->fleft : CHUNK;
+        int got = srv.fs.read(srv.fs.ctx, c->fh, c->foff, srv.chunk, n);
+        if (got <= 0) {
+            /* The head promised more: the client must see a short body. */
+            file_done(c);
+            conn_close(c);
+            return false;
+        }
+        u8_t flags = TCP_WRITE_FLAG_COPY |
+                     ((uint64_t)got < c->fleft ? TCP_WRITE_FLAG_MORE : 0);
+        if (tcp_write(pcb, srv.chunk, (u16_t)got, flags) != ERR_OK)
+            break; /* read again later; the offset has not moved */
+        c->foff += (uint32_t)got;
+        c->fleft -= (uint32_t)got;
+        srv.stats.bytes_sent += (uint32_t)got;
+    }
     tcp_output(pcb);
-    if (c->head_len || c->body_left)
+    if (c->head_len || c->body_left || c->fleft)
         return true;
+    file_done(c);
     c->busy = false;
     free(c->owned);
     c->owned = NULL;
@@ -168,9 +207,76 @@ static bool plain_path(const char *p)
     return true;
 }
 
+static void redirect_to_dir(struct conn *c, const struct http_request *r)
+{
+    char loc[HTTP_MAX_PATH + 1];
+    size_t len = strlen(r->path);
+    memcpy(loc, r->path, len);
+    loc[len] = '/';
+    loc[len + 1] = '\0';
+    respond(c, 301, "text/plain; charset=utf-8", body_err, 0,
+            r->method == HTTP_GET, r->keep_alive, loc);
+}
+
+static void not_found(struct conn *c, const struct http_request *r)
+{
+    respond(c, 404, "text/html; charset=utf-8", body_404, sizeof(body_404) - 1,
+            r->method == HTTP_GET, r->keep_alive, NULL);
+}
+
+/* fs mode: a file (or dir/index.html), a listing, a redirect, or 404. */
+static void answer_fs(struct conn *c, const struct http_request *r)
+{
+    bool body = r->method == HTTP_GET;
+    size_t len = strlen(r->path);
+    bool dir = r->path[len - 1] == '/';
+    char path[HTTP_MAX_PATH + 16];
+    memcpy(path, r->path, len + 1);
+    if (dir)
+        memcpy(path + len, "index.html", sizeof("index.html"));
+
+    uint64_t size = 0;
+    int h = srv.fs.open(srv.fs.ctx, path, &size);
+    if (h >= 0) {
+        /* The head carries the size; the body comes from the file. */
+        respond(c, 200, http_content_type(path), NULL, (size_t)size, false,
+                r->keep_alive, NULL);
+        if (body && size) {
+            c->fh = h;
+            c->foff = 0;
+            c->fleft = size;
+        } else {
+            srv.fs.close(srv.fs.ctx, h);
+        }
+        return;
+    }
+    if (h == -EISDIR && !dir && plain_path(r->path)) {
+        redirect_to_dir(c, r);
+        return;
+    }
+    if (dir && srv.fs.list) {
+        c->owned = malloc(LISTING_MAX);
+        int n = c->owned
+                    ? srv.fs.list(srv.fs.ctx, r->path, c->owned, LISTING_MAX)
+                    : -ENOMEM;
+        if (n >= 0) {
+            respond(c, 200, "text/html; charset=utf-8", c->owned, (size_t)n,
+                    body, r->keep_alive, NULL);
+            return;
+        }
+        free(c->owned);
+        c->owned = NULL;
+    }
+    not_found(c, r);
+}
+
 /* A GET or HEAD: a file, a directory listing, a redirect, or 404. */
 static void answer(struct conn *c, const struct http_request *r)
 {
+    if (srv.use_fs) {
+        answer_fs(c, r);
+        return;
+    }
     bool body = r->method == HTTP_GET;
     const struct http_file *f = http_find(srv.files, srv.nfiles, r->path);
     if (f) {
@@ -318,6 +424,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
         return ERR_ABRT;
     }
     c->pcb = pcb;
+    c->fh = -1;
     srv.conns[slot] = c;
     srv.stats.connections++;
     srv.stats.open_conns++;
@@ -330,10 +437,31 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     return ERR_OK;
 }
 
+static int start(uint16_t port);
+
 int httpd_start(uint16_t port, const struct http_file *files, size_t nfiles)
 {
     if (srv.listener)
         return -EALREADY;
+    srv.files = files;
+    srv.nfiles = nfiles;
+    srv.use_fs = false;
+    return start(port);
+}
+
+int httpd_start_fs(uint16_t port, const struct httpd_fs *fs)
+{
+    if (srv.listener)
+        return -EALREADY;
+    if (!fs || !fs->open || !fs->read || !fs->close)
+        return -EINVAL;
+    srv.fs = *fs;
+    srv.use_fs = true;
+    return start(port);
+}
+
+static int start(uint16_t port)
+{
     struct tcp_pcb *pcb = tcp_new();
     if (!pcb)
         return -ENOMEM;
@@ -347,8 +475,6 @@ int httpd_start(uint16_t port, const struct http_file *files, size_t nfiles)
         return -ENOMEM;
     }
     srv.listener = l;
-    srv.files = files;
-    srv.nfiles = nfiles;
     tcp_accept(l, on_accept);
     return 0;
 }

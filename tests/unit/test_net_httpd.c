@@ -192,9 +192,10 @@ static void cl_close(void)
 
 /* ---- fixture ---- */
 
-static int setup(void **state)
+static int teardown(void **state);
+
+static int setup_common(void)
 {
-    (void)state;
     net_set_clock(vclock);
     net_seed_rand(7);
     net_init();
@@ -215,9 +216,79 @@ static int setup(void **state)
     for (size_t i = 0; i < BIG_LEN; i++)
         big[i] = (uint8_t)(i * 31 + (i >> 10));
     cl.buf = malloc(BIG_LEN + 4096);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    setup_common();
     assert_int_equal(httpd_start(80, files, NFILES), 0);
     assert_int_equal(httpd_start(80, files, NFILES), -EALREADY);
     return 0;
+}
+
+/* ---- an in-memory file system for fs mode ---- */
+
+static int fs_opens, fs_closes, fs_fail_at = -1;
+
+static int fs_open(void *ctx, const char *path, uint64_t *size)
+{
+    (void)ctx;
+    for (size_t i = 0; i < NFILES; i++)
+        if (!strcmp(files[i].path, path)) {
+            *size = files[i].len;
+            fs_opens++;
+            return (int)i;
+        }
+    return http_is_dir(files, NFILES, path) == HTTP_DIR ? -EISDIR : -ENOENT;
+}
+
+static int fs_read(void *ctx, int h, uint64_t off, void *buf, uint32_t len)
+{
+    (void)ctx;
+    const struct http_file *f = &files[h];
+    if (fs_fail_at >= 0 && off >= (uint64_t)fs_fail_at)
+        return -EIO;
+    if (off >= f->len)
+        return 0;
+    uint32_t n = f->len - off < len ? (uint32_t)(f->len - off) : len;
+    memcpy(buf, (const uint8_t *)f->data + off, n);
+    return (int)n;
+}
+
+static void fs_close(void *ctx, int h)
+{
+    (void)ctx;
+    (void)h;
+    fs_closes++;
+}
+
+static int fs_list(void *ctx, const char *dir, char *out, size_t cap)
+{
+    (void)ctx;
+    if (http_is_dir(files, NFILES, dir) != HTTP_DIR)
+        return -ENOENT;
+    return http_dir_listing(files, NFILES, dir, out, cap);
+}
+
+static int setup_fs(void **state)
+{
+    (void)state;
+    setup_common();
+    fs_opens = fs_closes = 0;
+    fs_fail_at = -1;
+    struct httpd_fs fs = {
+        .open = fs_open, .read = fs_read, .close = fs_close, .list = fs_list};
+    assert_int_equal(httpd_start_fs(80, &fs), 0);
+    return 0;
+}
+
+static int teardown_fs(void **state)
+{
+    int rc = teardown(state);
+    assert_int_equal(fs_opens, fs_closes);
+    return rc;
 }
 
 static int teardown(void **state)
@@ -361,6 +432,51 @@ static void test_idle_timeout(void **state)
     assert_int_equal(httpd_get_stats()->open_conns, 0);
 }
 
+static void test_fs_files_listing_and_errors(void **state)
+{
+    (void)state;
+    cl_open();
+    cl_send("GET / HTTP/1.1\r\n\r\n");
+    cl_wait(100);
+    assert_non_null(find(cl.buf, cl.len, "<h1>Enlight</h1>"));
+    size_t at = cl.len;
+    cl_send("HEAD /big.bin HTTP/1.1\r\n\r\n");
+    cl_wait(at + 100);
+    assert_non_null(find(cl.buf + at, cl.len - at, "Content-Length: 307200"));
+    at = cl.len;
+    cl_send("GET /docs HTTP/1.1\r\n\r\n");
+    cl_wait(at + 60);
+    assert_non_null(find(cl.buf + at, cl.len - at, "Location: /docs/"));
+    at = cl.len;
+    cl_send("GET /docs/ HTTP/1.1\r\n\r\n");
+    cl_wait(at + 200);
+    assert_non_null(find(cl.buf + at, cl.len - at, "a.txt</a>"));
+    at = cl.len;
+    cl_send("GET /nope HTTP/1.1\r\n\r\n");
+    cl_wait(at + 100);
+    assert_non_null(find(cl.buf + at, cl.len - at, "404 Not Found"));
+    at = cl.len;
+    cl_send("GET /big.bin HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert_true(run(60000, closed_by_server));
+    const char *b = find(cl.buf + at, cl.len - at, "\r\n\r\n");
+    assert_non_null(b);
+    assert_int_equal(cl.len - (size_t)(b + 4 - cl.buf), BIG_LEN);
+    assert_memory_equal(b + 4, big, BIG_LEN);
+}
+
+static void test_fs_read_error_cuts_the_connection(void **state)
+{
+    (void)state;
+    fs_fail_at = 100000;
+    cl_open();
+    cl_send("GET /big.bin HTTP/1.1\r\n\r\n");
+    assert_true(run(60000, closed_by_server));
+    const char *b = find(cl.buf, cl.len, "\r\n\r\n");
+    assert_non_null(b);
+    size_t body = cl.len - (size_t)(b + 4 - cl.buf);
+    assert_true(body >= 90000 && body < BIG_LEN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +489,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_directory_redirect_and_listing,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fs_files_listing_and_errors,
+                                        setup_fs, teardown_fs),
+        cmocka_unit_test_setup_teardown(test_fs_read_error_cuts_the_connection,
+                                        setup_fs, teardown_fs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
