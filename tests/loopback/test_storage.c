@@ -632,6 +632,64 @@ static void test_malformed_guest_packets(void **state)
     assert_int_equal(run(f, 0, tur, 6, STORVSC_DIR_NONE, NULL, 0, &c), 0);
 }
 
+/* Random CDBs (valid opcodes with random fields, and random opcodes): the
+ * host answers each one and never touches the disk outside its bounds. */
+static void test_random_cdbs(void **state)
+{
+    struct fixture *f = *state;
+    static const uint8_t opcodes[] = {SCSI_TEST_UNIT_READY,
+                                      SCSI_REQUEST_SENSE,
+                                      SCSI_READ_6,
+                                      SCSI_WRITE_6,
+                                      SCSI_INQUIRY,
+                                      SCSI_MODE_SENSE_6,
+                                      SCSI_START_STOP_UNIT,
+                                      SCSI_READ_CAPACITY_10,
+                                      SCSI_READ_10,
+                                      SCSI_WRITE_10,
+                                      SCSI_SYNCHRONIZE_CACHE_10,
+                                      SCSI_WRITE_SAME_10,
+                                      SCSI_UNMAP,
+                                      SCSI_MODE_SENSE_10,
+                                      SCSI_READ_16,
+                                      SCSI_WRITE_16,
+                                      SCSI_SYNCHRONIZE_CACHE_16,
+                                      SCSI_WRITE_SAME_16,
+                                      SCSI_SERVICE_ACTION_IN_16,
+                                      SCSI_REPORT_LUNS,
+                                      SCSI_READ_12,
+                                      SCSI_WRITE_12};
+    static uint8_t buf[65536];
+    uint32_t x = 12345;
+    for (int i = 0; i < 3000; i++) {
+        struct storvsc_cmd c;
+        uint8_t cdb[16];
+        for (int k = 0; k < 16; k++) {
+            x = x * 1103515245u + 12345u;
+            cdb[k] = (uint8_t)(x >> 16);
+        }
+        x = x * 1103515245u + 12345u;
+        if (x & 0x10000)
+            cdb[0] = opcodes[(x >> 17) % sizeof(opcodes)];
+        /* mostly small transfers, so the random LBAs can land in range */
+        if (x & 0x20000) {
+            cdb[2] = cdb[3] = cdb[4] = 0;
+            cdb[7] = 0;
+        }
+        uint32_t len = (x >> 8) % 4 == 0 ? 0 : (x >> 4) % sizeof(buf);
+        uint8_t dir = len == 0  ? STORVSC_DIR_NONE
+                      : (x & 1) ? STORVSC_DIR_IN
+                                : STORVSC_DIR_OUT;
+        uint8_t cl = (uint8_t)(1 + (x >> 20) % 16);
+        int r = run(f, 0, cdb, cl, dir, buf, len, &c);
+        assert_true(r == 0 || r == -EIO || r == -EINVAL);
+        assert_true(c.transferred <= len);
+    }
+    assert_int_equal(storvsc_get_stats(f->vsc)->bad_replies, 0);
+    assert_int_equal(storvsc_get_stats(f->vsc)->in_flight, 0);
+    assert_int_equal(storvsp_get_stats(f->vsp)->in_flight, 0);
+}
+
 /* --- FAT32 on the whole stack ----------------------------------------------
  */
 
@@ -947,6 +1005,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hot_add_rescan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_guest_packets, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_random_cdbs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fat_over_storvsc, setup, teardown),
         cmocka_unit_test(test_scripted_handshake_failures),
         cmocka_unit_test(test_scripted_bad_replies),
