@@ -98,8 +98,8 @@ void storvsp_destroy(struct storvsp *s);
 int storvsp_add_disk(struct storvsp *s, uint8_t lun,
                      const struct storvsp_backend_ops *ops, void *ctx,
                      const char *serial);
-/* Detaches lun (no I/O may be outstanding on it); rescan as above.
- * Returns 0 or -ENOENT. */
+/* Detaches lun; rescan as above.  Returns 0, -ENOENT, or -EBUSY while
+ * requests for it are in service. */
 int storvsp_remove_disk(struct storvsp *s, uint8_t lun);
 
 /* Retries held-back completions and resumes a stalled ring. */
