@@ -15,6 +15,7 @@ struct kbd_vsp {
     struct kbd_vsp_backend be;
     struct vmbus_server_channel *ch;
     bool open, active, broken;
+    bool waiting; /* asked the guest to signal when it reads */
     struct scan_parser scan;
     struct synthkbd_keystroke q[KBD_VSP_QUEUE];
     unsigned head, count;
@@ -46,13 +47,25 @@ static void bad(struct kbd_vsp *k, const char *why, int rc)
 /* Moves queued keystrokes into the ring while they fit. */
 static void flush_queue(struct kbd_vsp *k)
 {
-    bool put = false;
+    bool put = false, asked = false;
 
     while (k->count && k->active) {
         int rc = vmbus_server_chan_put(k->ch, VMBUS_PKT_DATA_INBAND, 0, 0,
                                        &k->q[k->head], sizeof(k->q[0]));
-        if (rc == -EAGAIN)
+        if (rc == -EAGAIN) {
+            /* Publish what fits, then have the guest's next read wake
+             * the packet callback, which flushes again. */
+            if (put)
+                vmbus_server_chan_flush(k->ch);
+            put = false;
+            k->waiting = true;
+            if (!asked && vmbus_server_chan_want_space(
+                              k->ch, ring_pkt_bytes(sizeof(k->q[0])))) {
+                asked = true;
+                continue;
+            }
             break;
+        }
         if (rc == 0) {
             k->stats.keystrokes++;
             put = true;
@@ -64,6 +77,10 @@ static void flush_queue(struct kbd_vsp *k)
     }
     if (put)
         vmbus_server_chan_flush(k->ch);
+    if (k->count == 0 && k->waiting) {
+        vmbus_server_chan_want_space(k->ch, 0);
+        k->waiting = false;
+    }
 }
 
 static void handle(struct kbd_vsp *k, const uint8_t *p, uint32_t len)

@@ -8,8 +8,10 @@
  * The backend (an i8042 driver, a virtio keyboard, a test) feeds either a
  * raw set-1 byte stream (kbd_vsp_scancode) or complete keys (kbd_vsp_key)
  * and hears about the guest's LED state.  Keys that do not fit in the
- * ring wait in a small queue; keys arriving before the guest finished the
- * handshake are dropped.  Single-threaded, like the VMBus server.
+ * ring wait in a small queue until the guest's reads free space (the VSP
+ * asks for a signal through pending_send_sz); keys arriving before the
+ * guest finished the handshake are dropped.  Single-threaded, like the VMBus
+ * server.
  */
 #ifndef ROOT_VSP_INPUT_KBD_VSP_H
 #define ROOT_VSP_INPUT_KBD_VSP_H

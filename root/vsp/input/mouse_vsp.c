@@ -62,7 +62,8 @@ struct mouse_vsp {
     struct mouse_vsp_backend be;
     struct vmbus_server_channel *ch;
     bool open, broken;
-    int state; /* ST_* */
+    bool waiting; /* asked the guest to signal when it reads */
+    int state;    /* ST_* */
     struct synthhid_mouse_report q[MOUSE_VSP_QUEUE];
     unsigned head, count;
     struct mouse_vsp_stats stats;
@@ -102,15 +103,31 @@ static int put_msg(struct mouse_vsp *m, uint32_t type, const void *body,
     return vmbus_server_chan_put(m->ch, VMBUS_PKT_DATA_INBAND, 0, 0, out, n);
 }
 
+/* Bytes one input report takes in the ring. */
+#define REPORT_PKT                                                             \
+    ring_pkt_bytes(sizeof(struct synthhid_pipe_hdr) +                          \
+                   sizeof(struct synthhid_hdr) +                               \
+                   sizeof(struct synthhid_mouse_report))
+
 static void flush_queue(struct mouse_vsp *m)
 {
-    bool put = false;
+    bool put = false, asked = false;
 
     while (m->count && m->state == ST_ACTIVE) {
         int rc = put_msg(m, SYNTHHID_MSG_INPUT_REPORT, &m->q[m->head],
                          sizeof(m->q[0]));
-        if (rc == -EAGAIN)
+        if (rc == -EAGAIN) {
+            /* Publish what fits; the guest's next read wakes us. */
+            if (put)
+                vmbus_server_chan_flush(m->ch);
+            put = false;
+            m->waiting = true;
+            if (!asked && vmbus_server_chan_want_space(m->ch, REPORT_PKT)) {
+                asked = true;
+                continue;
+            }
             break;
+        }
         if (rc == 0) {
             m->stats.reports++;
             put = true;
@@ -122,6 +139,10 @@ static void flush_queue(struct mouse_vsp *m)
     }
     if (put)
         vmbus_server_chan_flush(m->ch);
+    if (m->count == 0 && m->waiting) {
+        vmbus_server_chan_want_space(m->ch, 0);
+        m->waiting = false;
+    }
 }
 
 static int send_device_info(struct mouse_vsp *m)

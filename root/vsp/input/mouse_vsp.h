@@ -8,8 +8,9 @@
  *
  * The backend (virtio-tablet, a test) reports absolute positions.  Guest
  * messages are framed by the pipe size, never by the VMBus packet length.
- * Reports that do not fit in the ring wait in a small queue (the newest
- * position wins when it is full).  Single-threaded.
+ * Reports that do not fit in the ring wait in a small queue until the
+ * guest's reads free space (the newest position wins when it is full).
+ * Single-threaded.
  */
 #ifndef ROOT_VSP_INPUT_MOUSE_VSP_H
 #define ROOT_VSP_INPUT_MOUSE_VSP_H
