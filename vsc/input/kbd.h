@@ -38,7 +38,7 @@ struct kbd_vsc_stats {
  * Opens ch and negotiates.  *out gets the VSC.  Returns 0, -ENOMEM,
  * -ENOTSUP (the host refused 1.0), -ETIMEDOUT (the host never answered;
  * logged), -EPROTO (the host's answer was malformed), or an error of
- * vmbus_chan_open().
+ * vmbus_chan_open() or vmbus_chan_send().
  */
 int kbd_vsc_open(struct vmbus_channel *ch, const struct kbd_vsc_config *cfg,
                  struct kbd_vsc **out);

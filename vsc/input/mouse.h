@@ -44,7 +44,8 @@ struct mouse_vsc_stats {
  * Opens ch, negotiates 2.0, waits for the device info and acknowledges it.
  * Returns 0, -ENOMEM, -ENOTSUP (2.0 refused), -ETIMEDOUT (no response or
  * no device info; logged), -EPROTO (malformed answer, or a report
- * descriptor without X and Y), or an error of vmbus_chan_open().
+ * descriptor without X and Y), or an error of vmbus_chan_open() or
+ * vmbus_chan_send().
  */
 int mouse_vsc_open(struct vmbus_channel *ch, const struct mouse_vsc_config *cfg,
                    struct mouse_vsc **out);

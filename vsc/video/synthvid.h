@@ -53,7 +53,7 @@ struct synthvid_vsc_stats {
  * (no VRAM), -ENOTSUP (no common version), -ETIMEDOUT (the host did not
  * answer a step; logged with the step), -EPROTO (malformed answer),
  * -EINVAL (mode not offered by the host) or -E2BIG (mode larger than the
- * VRAM), or an error of vmbus_chan_open().
+ * VRAM), or an error of vmbus_chan_open() or vmbus_chan_send().
  */
 int synthvid_vsc_open(struct vmbus_channel *ch,
                       const struct synthvid_vsc_config *cfg,
