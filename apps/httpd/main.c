@@ -1,10 +1,12 @@
 /*
  * httpd: a web server appliance.  Brings up WinHv, VMBus and netvsc, gets
- * an address by DHCP through lwIP and serves the built-in pages over HTTP
- * until powered off.
+ * an address by DHCP through lwIP and serves files over HTTP until powered
+ * off: from the FAT volume on the first SCSI disk when there is one (under
+ * docroot=), else the built-in pages.
  *
  * Arguments (key=value):
  *   port=N          TCP port (default 80)
+ *   docroot=PATH    directory on the volume served as "/" (default "/")
  *   exit_after=S    stop cleanly after S seconds (tests); 0 = never
  *
  * Exit status: 0 after exit_after, 2 no Hyper-V interface, 3 WinHv error,
@@ -14,14 +16,18 @@
 #include "apps/httpd/httpd.h"
 #include "boot/kernel.h"
 #include "net/net.h"
+#include "storage/vfs.h"
 #include "vmbus/vmbus.h"
 #include "vsc/netvsc/netvsc.h"
+#include "vsc/storvsc/storvsc.h"
 #include "winhv/winhv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BIG_BYTES (1024u * 1024u)
 
@@ -48,6 +54,110 @@ static struct http_file files[] = {
     {"/hello.txt", hello_txt, sizeof(hello_txt) - 1},
     {"/big.bin", NULL, 0},
 };
+
+/* ---- the FAT volume as an httpd_fs ---- */
+
+static char docroot[128] = "";
+
+static int full_path(const char *path, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s%s", docroot, path);
+    return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+static int vol_open(void *ctx, const char *path, uint64_t *size)
+{
+    char p[HTTP_MAX_PATH + 160];
+    struct stat st;
+    (void)ctx;
+    int rc = full_path(path, p, sizeof(p));
+    if (!rc)
+        rc = vfs_stat(p, &st);
+    if (rc)
+        return rc;
+    if (S_ISDIR(st.st_mode))
+        return -EISDIR;
+    int fd = vfs_open(p, O_RDONLY, 0);
+    if (fd >= 0)
+        *size = (uint64_t)st.st_size;
+    return fd;
+}
+
+static int vol_read(void *ctx, int fd, uint64_t off, void *buf, uint32_t len)
+{
+    (void)ctx;
+    if (lseek(fd, (off_t)off, SEEK_SET) < 0)
+        return -EIO;
+    ssize_t n = read(fd, buf, len);
+    return n < 0 ? -EIO : (int)n;
+}
+
+static void vol_close(void *ctx, int fd)
+{
+    (void)ctx;
+    close(fd);
+}
+
+#define LIST_MAX 256u
+static int vol_list(void *ctx, const char *dir, char *out, size_t cap)
+{
+    char p[HTTP_MAX_PATH + 160];
+    struct vfs_dir *d;
+    (void)ctx;
+    int rc = full_path(dir, p, sizeof(p));
+    if (!rc)
+        rc = vfs_opendir(p, &d);
+    if (rc)
+        return rc;
+    /* A table of this directory's entries for http_dir_listing(). */
+    struct http_file *t = calloc(LIST_MAX, sizeof(*t));
+    char *names = malloc(LIST_MAX * (HTTP_MAX_PATH + 4));
+    size_t n = 0;
+    struct vfs_dirent e;
+    while (t && names && n < LIST_MAX && vfs_readdir(d, &e) == 1) {
+        if (!strcmp(e.d_name, ".") || !strcmp(e.d_name, ".."))
+            continue;
+        char *slot = names + n * (HTTP_MAX_PATH + 4);
+        int w = snprintf(slot, HTTP_MAX_PATH + 4, "%s%s%s", dir, e.d_name,
+                         e.d_type == VFS_DT_DIR ? "/." : "");
+        if (w < 0 || (size_t)w >= HTTP_MAX_PATH + 4)
+            continue;
+        t[n].path = slot;
+        n++;
+    }
+    vfs_closedir(d);
+    rc = t && names ? http_dir_listing(t, n, dir, out, cap) : -ENOMEM;
+    free(t);
+    free(names);
+    return rc;
+}
+
+static const struct httpd_fs volume_fs = {
+    .open = vol_open,
+    .read = vol_read,
+    .close = vol_close,
+    .list = vol_list,
+};
+
+/* Mounts the FAT volume of SCSI LUN 0, read-only.  True when mounted. */
+static bool mount_volume(struct storvsc *sv)
+{
+    static struct blk_dev dev;
+    struct storvsc_disk *disk;
+    if (!sv || storvsc_start(sv) || storvsc_disk_open(sv, 0, &disk))
+        return false;
+    if (blk_init(&dev, &storvsc_blk_ops, disk, storvsc_disk_sector_size(disk),
+                 0) ||
+        vfs_mount(&dev, VFS_MOUNT_RDONLY)) {
+        printf("httpd: disk without a FAT volume; serving built-in pages\n");
+        return false;
+    }
+    const char *root = boot_arg("docroot");
+    if (root && strcmp(root, "/"))
+        snprintf(docroot, sizeof(docroot), "%s", root);
+    printf("httpd: serving the FAT volume from %s\n", root ? root : "/");
+    return true;
+}
 
 static void on_rx(void *ctx, const void *frame, uint32_t len)
 {
@@ -88,6 +198,8 @@ int app_main(int argc, char **argv)
     }
     const struct vmbus_platform *plat = winhv_vmbus_platform();
     struct vmbus *vb = vmbus_create(plat);
+    struct storvsc_config sc = {.plat = *plat};
+    struct storvsc *sv = vb ? storvsc_create(vb, &sc) : NULL;
     if (!vb || winhv_vmbus_attach(vb) || vmbus_connect(vb, 0)) {
         printf("httpd: VMBus connection failed\n");
         return 4;
@@ -128,7 +240,9 @@ int app_main(int argc, char **argv)
     struct net_if_config cfg = {
         .dhcp = true, .hostname = "enlight-httpd", .make_default = true};
     nif = net_if_create(&link, &cfg);
-    if (!nif || httpd_start((uint16_t)port, files, big ? 4 : 3)) {
+    bool on_disk = mount_volume(sv);
+    if (!nif || (on_disk ? httpd_start_fs((uint16_t)port, &volume_fs)
+                         : httpd_start((uint16_t)port, files, big ? 4 : 3))) {
         printf("httpd: network stack start failed\n");
         netvsc_close(nv);
         vmbus_disconnect(vb);
