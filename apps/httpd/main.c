@@ -248,6 +248,8 @@ int app_main(int argc, char **argv)
         vmbus_disconnect(vb);
         return 7;
     }
+    /* Disk reads block inside lwIP callbacks: only this loop polls. */
+    netvsc_set_callback_poll(nv, false);
     netvsc_set_handlers(nv, on_rx, on_link, NULL);
     net_if_set_link(nif, netvsc_link_up(nv));
 

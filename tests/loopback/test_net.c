@@ -681,6 +681,8 @@ static void run_stack(void)
 {
     for (int i = 0; i < 100; i++) {
         lb_pump(&gf->lb);
+        netvsc_poll(gf->nv);
+        lb_pump(&gf->lb);
         netvsp_poll(gf->vsp);
         if (!gf->wire_count)
             break;
@@ -738,6 +740,7 @@ static void test_lwip_tcp_over_netvsc(void **state)
     assert_non_null(guest_if);
     net_if_set_link(guest_if, netvsc_link_up(gf->nv));
     netvsc_set_handlers(gf->nv, guest_rx, NULL, NULL);
+    netvsc_set_callback_poll(gf->nv, false); /* run_stack() polls */
 
     struct net_link pl = {.send = peer_send, .mtu = 1500};
     memcpy(pl.mac, host_mac, 6);

@@ -87,6 +87,7 @@ struct netvsc {
     uint16_t mtu;
     bool link;
     bool in_poll, broken;
+    bool no_cb_poll; /* the channel callback leaves polling to the app */
     netvsc_rx_fn rx;
     netvsc_link_fn on_link;
     void *hctx;
@@ -405,8 +406,15 @@ void netvsc_poll(struct netvsc *nv)
 
 static void chan_cb(struct vmbus_channel *ch, void *ctx)
 {
+    struct netvsc *nv = ctx;
     (void)ch;
-    netvsc_poll(ctx);
+    if (!nv->no_cb_poll)
+        netvsc_poll(nv);
+}
+
+void netvsc_set_callback_poll(struct netvsc *nv, bool on)
+{
+    nv->no_cb_poll = !on;
 }
 
 /* Polls until *flag is set (or the request times out). */

@@ -78,6 +78,15 @@ int netvsc_send(struct netvsc *nv, const void *frame, uint32_t len);
 void netvsc_poll(struct netvsc *nv);
 
 /*
+ * Whether the channel callback runs netvsc_poll() (default on).  Turn it
+ * off when handlers may block in the platform's wait() (e.g. lwIP
+ * callbacks reading a disk): otherwise a frame could enter lwIP while
+ * lwIP is already on the stack.  The application's loop then calls
+ * netvsc_poll() after each wait(); blocking netvsc calls poll themselves.
+ */
+void netvsc_set_callback_poll(struct netvsc *nv, bool on);
+
+/*
  * RNDIS query of `oid` (blocking).  *len: buffer size in, bytes out.
  * Returns 0, -EPROTO (host status not success; *status gets it if
  * non-NULL), -EMSGSIZE (answer longer than *len), -ETIMEDOUT, -EBUSY (a
