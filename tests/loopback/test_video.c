@@ -19,6 +19,7 @@
 #include "common/synthvid_msg.h"
 #include "root/vsp/video/synthvid_vsp.h"
 #include "tests/loopback/shim.h"
+#include "vsc/video/screen.h"
 #include "vsc/video/synthvid.h"
 #include "vsc/video/textcon.h"
 
@@ -784,6 +785,48 @@ static void test_zero_copy(void **state)
     fx_fini(&f);
 }
 
+/* The screen module: text, pointer and a mode change end up on the host. */
+static void test_screen(void **state)
+{
+    struct fx f;
+    struct screen *scr;
+    struct screen_config cfg;
+    struct psf_font font;
+    uint32_t x, y, lit = 0;
+
+    (void)state;
+    fx_init(&f, 0, false);
+    if (textcon_builtin_font(&font) == -ENOENT) {
+        fx_fini(&f);
+        skip();
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.plat = &f.plat;
+    cfg.timeout_ns = 1000000000ull;
+    cfg.fg = 0xFFFFFF;
+    cfg.bg = 0x000080;
+    assert_int_equal(screen_open(chan(&f), &cfg, &scr), 0);
+    settle(&f);
+    assert_int_equal(fb_px(&f.fbt, 1023, 767), 0x000080);
+    screen_pointer(scr, 1, 2, 2);
+    screen_write(scr, "ok\n", 3);
+    settle(&f);
+    assert_int_equal(fb_px(&f.fbt, 2, 2), 0x000000); /* the arrow's tip */
+    for (y = 0; y < 16; y++)
+        for (x = 0; x < 16; x++)
+            lit += fb_px(&f.fbt, x, y) == 0xFFFFFF;
+    assert_true(lit > 10);
+    assert_int_equal(screen_console(scr)->cy, 1);
+    assert_int_equal(screen_set_mode(scr, 1280, 1024), 0);
+    settle(&f);
+    assert_int_equal(f.fbt.width, 1280);
+    assert_int_equal(fb_px(&f.fbt, 1279, 1023), 0x000080);
+    assert_int_equal(screen_console(scr)->cols, 1280 / font.width);
+    screen_pointer(scr, 0, 0, 0);
+    screen_close(scr);
+    fx_fini(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -799,6 +842,7 @@ int main(void)
         cmocka_unit_test(test_hostile_host),
         cmocka_unit_test(test_text_console),
         cmocka_unit_test(test_zero_copy),
+        cmocka_unit_test(test_screen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 # Guest synthetic video VSC, and the drawing layer on top of it.
 KIT_SRCS += vsc/video/synthvid.c vsc/video/gfx.c vsc/video/psf.c \
-	vsc/video/textcon.c vsc/video/font_builtin.c
+	vsc/video/textcon.c vsc/video/font_builtin.c vsc/video/screen.c
 
 # The console font, generated at build time from a Debian console font
 # (vsc/video/mkfont); the generated file lives under build/ only.
