@@ -132,10 +132,11 @@ int svm_vm_create(struct svm_vm *vm, struct vcpu *v, struct pio_bus *pio,
         SVM_INTERCEPT1_INIT | SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_INVD |
         SVM_INTERCEPT1_HLT | SVM_INTERCEPT1_INVLPGA | SVM_INTERCEPT1_IOIO |
         SVM_INTERCEPT1_MSR | SVM_INTERCEPT1_SHUTDOWN;
-    c->intercept_misc2 =
-        SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL | SVM_INTERCEPT2_VMLOAD |
-        SVM_INTERCEPT2_VMSAVE | SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
-        SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_MONITOR | SVM_INTERCEPT2_MWAIT;
+    c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL |
+                         SVM_INTERCEPT2_VMLOAD | SVM_INTERCEPT2_VMSAVE |
+                         SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
+                         SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_MONITOR |
+                         SVM_INTERCEPT2_MWAIT | SVM_INTERCEPT2_XSETBV;
     c->iopm_base_pa = pa(vm->iopm);
     c->msrpm_base_pa = pa(vm->msrpm);
     c->guest_asid = 1;
@@ -513,6 +514,8 @@ static const struct exit_desc {
     [SVM_EXIT_SKINIT] = {exit_ud, "SKINIT"},
     [SVM_EXIT_MONITOR] = {exit_ud, "MONITOR"},
     [SVM_EXIT_MWAIT] = {exit_ud, "MWAIT"},
+    /* XCR0 is not switched by VMRUN and XSAVE is hidden from the child. */
+    [SVM_EXIT_XSETBV] = {exit_ud, "XSETBV"},
     [SVM_EXIT_NPF] = {exit_npf, "NPF"},
 };
 

@@ -150,6 +150,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "g_pat");
 #define SVM_INTERCEPT2_SKINIT (1u << 6)
 #define SVM_INTERCEPT2_MONITOR (1u << 10)
 #define SVM_INTERCEPT2_MWAIT (1u << 11)
+#define SVM_INTERCEPT2_XSETBV (1u << 13)
 
 /* TLB_CONTROL */
 #define SVM_TLB_NOTHING 0
@@ -196,6 +197,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "g_pat");
 #define SVM_EXIT_SKINIT 0x086u
 #define SVM_EXIT_MONITOR 0x08Au
 #define SVM_EXIT_MWAIT 0x08Bu
+#define SVM_EXIT_XSETBV 0x08Du
 #define SVM_EXIT_NPF 0x400u
 #define SVM_EXIT_MAX SVM_EXIT_NPF
 /* VMEXIT_INVALID is -1; QEMU stores it as 0x00000000FFFFFFFF. */
