@@ -344,6 +344,40 @@ static int kvp(struct ic_service *s, uint8_t *msg, uint32_t len,
     }
 }
 
+int ic_guest_kvp_identity(void *identity, uint32_t index, char *key,
+                          size_t key_cap, char *value, size_t value_cap)
+{
+    const struct ic_guest_identity *id = identity;
+    const struct {
+        const char *key;
+        const char *value;
+    } items[] = {
+        {"FullyQualifiedDomainName", id->host_name},
+        {"IntegrationServicesVersion", id->ics_version},
+        {"NetworkAddressIPv4", id->ipv4},
+        {"NetworkAddressIPv6", id->ipv6},
+        {"OSBuildNumber", id->os_build},
+        {"OSName", id->os_name},
+        {"OSMajorVersion", id->os_major},
+        {"OSMinorVersion", id->os_minor},
+        {"OSVersion", id->os_version},
+        {"ProcessorArchitecture", id->arch},
+    };
+    size_t i, n = 0;
+
+    for (i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+        if (!items[i].value || n++ != index)
+            continue;
+        if (strlen(items[i].key) >= key_cap ||
+            strlen(items[i].value) >= value_cap)
+            return -ENOENT;
+        strcpy(key, items[i].key);
+        strcpy(value, items[i].value);
+        return 0;
+    }
+    return -ENOENT;
+}
+
 int ic_guest_handle(struct ic_guest *g, unsigned svc, uint8_t *msg,
                     uint32_t len, uint32_t cap, uint32_t *out_len)
 {

@@ -52,6 +52,27 @@ struct ic_guest_config {
                     char *value, size_t value_cap);
 };
 
+/*
+ * A ready kvp_auto provider: the intrinsic values Hyper-V shows for a guest,
+ * from the strings below (NULL entries are skipped).  Pass it as
+ * cfg.kvp_auto with cfg.ctx pointing to a struct ic_guest_identity that
+ * outlives the ICs.
+ */
+struct ic_guest_identity {
+    const char *host_name;   /* FullyQualifiedDomainName */
+    const char *os_name;     /* OSName */
+    const char *os_version;  /* OSVersion */
+    const char *os_major;    /* OSMajorVersion */
+    const char *os_minor;    /* OSMinorVersion */
+    const char *os_build;    /* OSBuildNumber */
+    const char *arch;        /* ProcessorArchitecture */
+    const char *ics_version; /* IntegrationServicesVersion */
+    const char *ipv4;        /* NetworkAddressIPv4, ';'-separated */
+    const char *ipv6;        /* NetworkAddressIPv6 */
+};
+int ic_guest_kvp_identity(void *identity, uint32_t index, char *key,
+                          size_t key_cap, char *value, size_t value_cap);
+
 /* The four services, also the index in ic_guest_handle(). */
 #define IC_SVC_HEARTBEAT 0u
 #define IC_SVC_SHUTDOWN 1u

@@ -25,7 +25,10 @@ struct ic_host {
     uint64_t hb_last_ns;
     uint64_t bad;
     uint64_t trans_id;
-    uint32_t kvp_index;                  /* of the last enumerate sent */
+    uint32_t kvp_index; /* of the last enumerate sent */
+    bool lookup;        /* ic_host_kvp_lookup() running */
+    uint8_t lookup_pool;
+    char lookup_key[IC_KVP_MAX_KEY_BYTES / 2];
     uint8_t buf[IC_MAX_PACKET + 64];     /* packet being sent or read */
     uint8_t kvp_body[IC_KVP_MSG_BYTES];  /* KVP request being built */
     struct ic_kvp_enumerate kvp_scratch; /* its value part */
@@ -183,6 +186,23 @@ static int on_kvp(struct ic_host *ic, const uint8_t *msg, uint32_t len,
     } else if (kh.operation == IC_KVP_OP_ENUMERATE) {
         index = ic->kvp_index;
     }
+    if (ic->lookup && kh.operation == IC_KVP_OP_ENUMERATE) {
+        uint32_t status = h->status;
+
+        if (status == IC_S_OK && strcmp(key, ic->lookup_key) != 0) {
+            /* Not this one: ask for the next entry. */
+            if (ic_host_kvp_enumerate(ic, ic->lookup_pool, index + 1) == 0)
+                return 0;
+            status = IC_E_FAIL;
+        }
+        ic->lookup = false;
+        if (status != IC_S_OK) {
+            if (ic->ev.kvp_result)
+                ic->ev.kvp_result(ic->ev.ctx, kh.operation, kh.pool, index,
+                                  status, ic->lookup_key, "");
+            return 0;
+        }
+    }
     if (ic->ev.kvp_result)
         ic->ev.kvp_result(ic->ev.ctx, kh.operation, kh.pool, index, h->status,
                           key, value);
@@ -253,6 +273,8 @@ static void ic_close(struct vmbus_server_channel *ch, void *ctx)
     (void)ch;
     s->ready = false;
     s->ch = NULL;
+    if (s->svc == IC_HOST_KVP)
+        s->ic->lookup = false;
 }
 
 static void ic_packet(struct vmbus_server_channel *ch, void *ctx)
@@ -470,6 +492,23 @@ static int kvp_send(struct ic_host *ic, uint8_t op, uint8_t pool,
 int ic_host_kvp_enumerate(struct ic_host *ic, uint8_t pool, uint32_t index)
 {
     return kvp_send(ic, IC_KVP_OP_ENUMERATE, pool, index, NULL, NULL);
+}
+
+int ic_host_kvp_lookup(struct ic_host *ic, uint8_t pool, const char *key)
+{
+    int rc;
+
+    if (ic->lookup)
+        return -EBUSY;
+    if (strlen(key) >= sizeof(ic->lookup_key))
+        return -EINVAL;
+    rc = ic_host_kvp_enumerate(ic, pool, 0);
+    if (rc < 0)
+        return rc;
+    strcpy(ic->lookup_key, key);
+    ic->lookup_pool = pool;
+    ic->lookup = true;
+    return 0;
 }
 
 int ic_host_kvp_get(struct ic_host *ic, uint8_t pool, const char *key)

@@ -306,6 +306,49 @@ static void test_kvp(void **state)
     assert_int_equal(ic_host_bad_messages(f->host), 0);
 }
 
+static void test_kvp_lookup_and_identity(void **state)
+{
+    struct fixture *f = *state;
+    struct ic_guest_identity id = {
+        .host_name = "appliance-7", .os_name = "Enlight", .ipv4 = "10.0.2.15"};
+    char k[64], v[64];
+
+    /* The identity provider lists what is set, in Hyper-V's order. */
+    assert_int_equal(ic_guest_kvp_identity(&id, 0, k, sizeof(k), v, sizeof(v)),
+                     0);
+    assert_string_equal(k, "FullyQualifiedDomainName");
+    assert_string_equal(v, "appliance-7");
+    assert_int_equal(ic_guest_kvp_identity(&id, 1, k, sizeof(k), v, sizeof(v)),
+                     0);
+    assert_string_equal(k, "NetworkAddressIPv4");
+    assert_int_equal(ic_guest_kvp_identity(&id, 2, k, sizeof(k), v, sizeof(v)),
+                     0);
+    assert_string_equal(k, "OSName");
+    assert_int_equal(ic_guest_kvp_identity(&id, 3, k, sizeof(k), v, sizeof(v)),
+                     -ENOENT);
+    assert_int_equal(ic_guest_kvp_identity(&id, 0, k, 8, v, sizeof(v)),
+                     -ENOENT);
+
+    /* The host finds a key by enumerating; only the answer is reported. */
+    assert_int_equal(ic_host_kvp_lookup(f->host, IC_KVP_POOL_AUTO, "OSName"),
+                     0);
+    assert_int_equal(ic_host_kvp_lookup(f->host, IC_KVP_POOL_AUTO, "OSName"),
+                     -EBUSY);
+    lb_pump(&f->lb);
+    assert_int_equal(f->kvp_results, 1);
+    assert_int_equal(f->kvp_status, IC_S_OK);
+    assert_int_equal(f->kvp_index, 1);
+    assert_string_equal(f->kvp_key, "OSName");
+    assert_string_equal(f->kvp_value, "Enlight");
+    assert_int_equal(ic_host_kvp_lookup(f->host, IC_KVP_POOL_AUTO, "Missing"),
+                     0);
+    lb_pump(&f->lb);
+    assert_int_equal(f->kvp_results, 2);
+    assert_int_equal(f->kvp_status, IC_E_FAIL);
+    assert_string_equal(f->kvp_key, "Missing");
+    assert_string_equal(f->kvp_value, "");
+}
+
 static void test_malformed_ic_to_guest(void **state)
 {
     struct fixture *f = *state;
@@ -415,6 +458,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timesync_v3_direct, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_kvp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kvp_lookup_and_identity, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_malformed_ic_to_guest, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_malformed_ic_to_host, setup,
