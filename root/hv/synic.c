@@ -99,7 +99,8 @@ int synic_post(struct vcpu *v, unsigned sint, uint32_t msg_type,
         return -ENOSPC;
     }
     struct synic_queued *q =
-        &s->queue[sint][(s->q_head[sint] + s->q_len[sint]) % SYNIC_QUEUE_LEN];
+        &v->synic_queue[sint]
+                       [(s->q_head[sint] + s->q_len[sint]) % SYNIC_QUEUE_LEN];
     q->type = msg_type;
     q->size = size;
     q->sender = sender;
@@ -115,7 +116,7 @@ static void redeliver(struct vcpu *v)
     for (unsigned sint = 0; sint < HV_SINT_COUNT; sint++) {
         if (!s->q_len[sint])
             continue;
-        struct synic_queued *q = &s->queue[sint][s->q_head[sint]];
+        struct synic_queued *q = &v->synic_queue[sint][s->q_head[sint]];
         int rc = slot_write(v, sint, q->type, q->sender, q->payload, q->size);
         if (rc == -ENODEV) {
             s->dropped += s->q_len[sint];

@@ -103,8 +103,8 @@ struct synic {
     uint64_t siefp;
     uint64_t simp;
     uint64_t sint[HV_SINT_COUNT];
-    /* Ring of messages per SINT that found the slot busy. */
-    struct synic_queued queue[HV_SINT_COUNT][SYNIC_QUEUE_LEN];
+    /* Ring per SINT of messages that found the slot busy; the storage is
+     * vcpu.synic_queue, kept apart so the hot state stays on few pages. */
     uint8_t q_head[HV_SINT_COUNT];
     uint8_t q_len[HV_SINT_COUNT];
     uint64_t dropped; /* messages lost: disabled SIMP or a full queue */
@@ -221,6 +221,9 @@ struct vcpu {
     uint64_t unknown_msr_reads, unknown_msr_writes;
     uint64_t io_unknown_reads, io_unknown_writes;
     uint64_t hypercalls, injected_irqs;
+
+    /* Cold: the SynIC's per-SINT message queues (struct synic). */
+    struct synic_queued synic_queue[HV_SINT_COUNT][SYNIC_QUEUE_LEN];
 };
 
 /* Root log sink: the root prints to its console, the tests capture. */

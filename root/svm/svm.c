@@ -637,9 +637,9 @@ void svm_vm_run(struct svm_vm *vm)
         }
         if (slot == SVM_EXIT_INTR || slot == SVM_EXIT_IOIO)
             root_console_poll(vm);
-        vm->exits[slot]++;
+        vm->stat[slot].count++;
         vm->total_exits++;
-        vm->exit_tsc[slot] += rdtsc() - t0;
+        vm->stat[slot].tsc += rdtsc() - t0;
     }
     root_timer_arm(0);
     vcpu_store(vm);
@@ -654,13 +654,13 @@ void svm_vm_print_stats(const struct svm_vm *vm)
              (unsigned long long)vm->total_exits, (unsigned long long)ms,
              (unsigned long long)(hz ? vm->idle_tsc / (hz / 1000) : 0));
     for (unsigned i = 0; i < SVM_STAT_SLOTS; i++) {
-        if (!vm->exits[i])
+        if (!vm->stat[i].count)
             continue;
-        uint64_t ns = hz ? (uint64_t)((unsigned __int128)vm->exit_tsc[i] *
-                                      1000000000u / hz / vm->exits[i])
+        uint64_t ns = hz ? (uint64_t)((unsigned __int128)vm->stat[i].tsc *
+                                      1000000000u / hz / vm->stat[i].count)
                          : 0;
         root_log("  %-8s 0x%03x %10llu  handler %llu ns avg\n", exit_name(i), i,
-                 (unsigned long long)vm->exits[i], (unsigned long long)ns);
+                 (unsigned long long)vm->stat[i].count, (unsigned long long)ns);
     }
     const struct vcpu *v = vm->v;
     root_log("  unknown MSR reads %llu writes %llu, unknown port reads %llu "

@@ -39,8 +39,10 @@ struct svm_vm {
     struct pio_bus *pio;
     uint64_t pending_reinject; /* EXITINTINFO to deliver again, or 0 */
     uint64_t armed_deadline;   /* root LAPIC timer currently set for */
-    uint64_t exits[SVM_STAT_SLOTS];
-    uint64_t exit_tsc[SVM_STAT_SLOTS]; /* TSC spent handling, by reason */
+    struct {
+        uint64_t count;
+        uint64_t tsc; /* TSC spent handling */
+    } stat[SVM_STAT_SLOTS];
     uint64_t total_exits;
     uint64_t start_tsc, idle_tsc;
 };
