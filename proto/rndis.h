@@ -191,9 +191,9 @@ _Static_assert(sizeof(struct rndis_ppi) == 12, "PPI header");
 #define RNDIS_PPI_PACKET_CANCEL_ID 8u
 #define RNDIS_PPI_HASH_VALUE 8u /* same number, receive direction */
 #define RNDIS_PPI_ORIGINAL_NET_BUFLIST 9u
+#define RNDIS_PPI_HASH_INFO 9u /* same number, receive hash type */
 #define RNDIS_PPI_CACHED_NET_BUFLIST 10u
 #define RNDIS_PPI_SHORT_PKT_PADINFO 11u
-#define RNDIS_PPI_HASH_INFO 12u /* receive hash type */
 
 /* TCPIP_CHECKSUM info, transmit (guest asks the host to fill in). */
 #define RNDIS_CSUM_TX_IPV4 0x00000001u
