@@ -15,10 +15,13 @@ $(BUILD)/root/test/roottest.elf: $(ROOTTEST_OBJS) root/boot/root.ld
 	$(call say,LD,$@)$(LD) $(GUEST_LDFLAGS) -T root/boot/root.ld -o $@ \
 		$(ROOTTEST_OBJS) --start-group $(GUEST_LIBS) --end-group
 
-$(BUILD)/root/test/%.elf: $(BUILD)/root/root/testchild/%.S.o
-	@mkdir -p $(@D)
-	$(call say,LD,$@)$(LD) -nostdlib -static -z noexecstack \
-		-Ttext=0x100000 -e _start -o $@ $<
+# The assembly children: one object each, linked at 1 MiB.
+define root_asm_child
+$(BUILD)/root/test/$(1).elf: $(BUILD)/root/root/testchild/$(1).S.o
+	@mkdir -p $$(@D)
+	$$(call say,LD,$$@)$$(LD) -nostdlib -static -z noexecstack \
+		-Ttext=0x100000 -e _start -o $$@ $$<
+endef
+$(foreach c,hostile triple,$(eval $(call root_asm_child,$(c))))
 
 EXTRA_ALL += $(patsubst %,$(BUILD)/root/test/%.elf,$(ROOT_TEST_CHILDREN))
-.PRECIOUS: $(BUILD)/root/root/testchild/%.S.o
