@@ -23,6 +23,14 @@ void *root_page_alloc_aligned(size_t npages, size_t align_pages);
 /* Gives malloc its heap; only before the first allocation. */
 void root_heap_init(void *base, size_t len);
 
+/*
+ * Registers fn(ctx) to run before every entry into the child and after
+ * every idle wake-up (device backends polling their hardware).  With
+ * max_idle_ns != 0 the root never sleeps longer than that while the child
+ * is halted.  Returns 0, -EINVAL (fn NULL) or -ENOSPC (8 already).
+ */
+int root_poller_add(void (*fn)(void *ctx), void *ctx, uint64_t max_idle_ns);
+
 /* Calibrates the TSC (PIT) and the LAPIC timer; installs the timer. */
 void root_clock_init(void);
 

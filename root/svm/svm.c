@@ -568,6 +568,9 @@ static void inject_event(struct svm_vm *vm)
 static void arm_root_timer(struct svm_vm *vm)
 {
     uint64_t d = vcpu_next_deadline(vm->v);
+    uint64_t p = root_pollers_deadline(vm->v->now_tsc);
+    if (p && (!d || p < d))
+        d = p;
     if (d != vm->armed_deadline) {
         root_timer_arm(d);
         vm->armed_deadline = d;
@@ -593,6 +596,7 @@ void svm_vm_run(struct svm_vm *vm)
     while (v->stop == VCPU_RUNNING) {
         v->now_tsc = rdtsc();
         vcpu_poll_timers(v);
+        root_pollers_run();
         if (v->halted) {
             if (vapic_pending(v) >= 0 || v->exc.pending)
                 v->halted = false;

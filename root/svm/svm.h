@@ -90,6 +90,10 @@ void svm_vmrun(struct svm_run_ctx *ctx);
 uint64_t root_tsc_hz(void);
 /* Arms the root's own LAPIC timer to fire at TSC deadline (0 = stop). */
 void root_timer_arm(uint64_t deadline_tsc);
+/* Runs the root's pollers (root_poller_add); the TSC by which they want
+ * to run again when the child is idle, or 0. */
+void root_pollers_run(void);
+uint64_t root_pollers_deadline(uint64_t now_tsc);
 /* Looks at the root's serial input (commands, the child's console input);
  * called after interrupts, idle periods and port I/O exits. */
 void root_console_poll(struct svm_vm *vm);
