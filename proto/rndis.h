@@ -357,6 +357,13 @@ _Static_assert(sizeof(struct rndis_ndis_object_hdr) == 4, "NDIS object");
 #define RNDIS_NDIS_OFFLOAD_SIZE_6_1 156u
 #define RNDIS_NDIS_OFFLOAD_SIZE_6_30 168u
 #define RNDIS_OFFLOAD_ENCAP_802_3 0x0002u
+/* ip4_tx_csum / ip4_rx_csum capability bits (NDIS_TCP_IP_CHECKSUM_OFFLOAD);
+ * Linux offloads TCP only when both TCP4 and TCP4OPT are set. */
+#define RNDIS_CSUM_CAP_IP4OPT 0x001u
+#define RNDIS_CSUM_CAP_TCP4OPT 0x004u
+#define RNDIS_CSUM_CAP_TCP4 0x010u
+#define RNDIS_CSUM_CAP_UDP4 0x040u
+#define RNDIS_CSUM_CAP_IP4 0x100u
 struct rndis_ndis_offload {
     struct rndis_ndis_object_hdr hdr; /* +0x00 type OFFLOAD */
     /* NDIS_TCP_IP_CHECKSUM_OFFLOAD: encapsulation + flags per direction */

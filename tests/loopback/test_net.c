@@ -338,6 +338,10 @@ static void test_rndis_queries_and_errors(void **state)
                                   &o, &n, NULL),
                      0);
     assert_int_equal(o.hdr.type, RNDIS_NDIS_OBJECT_TYPE_OFFLOAD);
+    assert_int_equal(
+        o.ip4_tx_csum & (RNDIS_CSUM_CAP_TCP4 | RNDIS_CSUM_CAP_TCP4OPT |
+                         RNDIS_CSUM_CAP_UDP4),
+        RNDIS_CSUM_CAP_TCP4 | RNDIS_CSUM_CAP_TCP4OPT | RNDIS_CSUM_CAP_UDP4);
     assert_int_equal(n, RNDIS_NDIS_OFFLOAD_SIZE_6_30); /* NDIS 6.30 */
 
     /* Answer longer than the caller's buffer. */
@@ -473,6 +477,98 @@ static void test_receive_buffer_exhaustion(void **state)
     assert_int_equal(netvsp_receive(f->vsp, fr, sizeof(fr)), 0);
     lb_pump(&f->lb);
     assert_int_equal(f->rx_count, slots + 1);
+    fx_free(f);
+}
+
+/* ---- transmit checksum offload ---- */
+
+static uint32_t csum_add(const uint8_t *p, uint32_t n, uint32_t s)
+{
+    for (uint32_t i = 0; i < n; i++)
+        s += i & 1 ? p[i] : (uint32_t)p[i] << 8;
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return s;
+}
+
+/* Sends one RNDIS packet with a checksum PPI through a GPA-direct page. */
+static void send_with_csum_ppi(struct fx *f, const uint8_t *frame, uint32_t len,
+                               uint32_t flags)
+{
+    struct vmbus_platform p = lb_guest_platform(&f->lb);
+    uint8_t *page = p.alloc_pages(p.ctx, 1);
+    assert_non_null(page);
+    struct rndis_ppi_u32 ppi = {RNDIS_PPI_TCPIP_CHECKSUM, flags};
+    int off = rndis_build_packet(page, 4096, &ppi, 1, len);
+    assert_true(off > 0);
+    memcpy(page + off, frame, len);
+    uint64_t pfn = lb_gpa(&f->lb, page) >> 12;
+    struct vmbus_chan_range r = {
+        .byte_count = (uint32_t)off + len, .byte_offset = 0, .pfns = &pfn};
+    struct nvsp_msg_rndis_pkt m = {.type = NVSP_MSG1_SEND_RNDIS_PKT,
+                                   .channel_type = NVSP_RNDIS_CHANNEL_DATA,
+                                   .send_buf_section_index =
+                                       NVSP_SECTION_INDEX_NONE};
+    assert_int_equal(vmbus_chan_send_gpa(f->ch, &r, 1,
+                                         VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+                                         42, &m, sizeof(m)),
+                     0);
+    lb_pump(&f->lb);
+    p.free_pages(p.ctx, page, 1);
+}
+
+static void test_tx_checksum_offload(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0, 0);
+    assert_int_equal(fx_open(f, NULL), 0);
+    uint8_t fr[14 + 20 + 20 + 33];
+    memset(fr, 0, sizeof(fr));
+    memcpy(fr, host_mac, 6);
+    memcpy(fr + 6, netvsc_mac(f->nv), 6);
+    fr[12] = 0x08;
+    uint8_t *ip = fr + 14, *tcp = ip + 20;
+    ip[0] = 0x45;
+    ip[3] = 20 + 20 + 33;
+    ip[8] = 64;
+    ip[9] = 6;
+    ip[10] = 0xde; /* wrong on purpose */
+    ip[11] = 0xad;
+    ip[12] = 10, ip[15] = 2, ip[16] = 10, ip[19] = 1;
+    tcp[1] = 80, tcp[3] = 80;
+    tcp[12] = 5 << 4;
+    tcp[16] = 0xbe, tcp[17] = 0xef;
+    for (int i = 0; i < 33; i++)
+        tcp[20 + i] = (uint8_t)(i * 7 + 1);
+
+    send_with_csum_ppi(f, fr, sizeof(fr),
+                       RNDIS_CSUM_TX_IPV4 | RNDIS_CSUM_TX_TCP |
+                           RNDIS_CSUM_TX_IP_HEADER |
+                           (34u << RNDIS_CSUM_TX_TCP_HDR_OFFSET_SHIFT));
+    assert_int_equal(f->wire_count, 1);
+    struct wire_frame *w = &f->wire[f->wire_head];
+    assert_int_equal(w->len, sizeof(fr));
+    const uint8_t *wip = w->data + 14;
+    assert_int_equal(csum_add(wip, 20, 0), 0xffff);
+    uint32_t ps = csum_add(wip + 12, 8, 0) + 6 + 53;
+    assert_int_equal(csum_add(wip + 20, 53, ps), 0xffff);
+    assert_memory_equal(wip + 40, tcp + 20, 33); /* payload untouched */
+    assert_int_equal(netvsp_get_stats(f->vsp)->tx_csum_offloaded, 1);
+
+    /* UDP, IP header left as the guest made it. */
+    f->wire_head = (f->wire_head + 1) % WIRE_QUEUE;
+    f->wire_count--;
+    ip[9] = 17;
+    ip[3] = 20 + 8 + 25;
+    uint32_t ulen = 14 + 20 + 8 + 25;
+    tcp[4] = 0, tcp[5] = 33; /* UDP length: 8 + 25 */
+    send_with_csum_ppi(f, fr, ulen, RNDIS_CSUM_TX_IPV4 | RNDIS_CSUM_TX_UDP);
+    assert_int_equal(f->wire_count, 1);
+    w = &f->wire[f->wire_head];
+    wip = w->data + 14;
+    assert_int_equal(wip[10], 0xde); /* not asked for */
+    ps = csum_add(wip + 12, 8, 0) + 17 + 33;
+    assert_int_equal(csum_add(wip + 20, 33, ps), 0xffff);
     fx_free(f);
 }
 
@@ -807,6 +903,7 @@ int main(void)
         cmocka_unit_test(test_rndis_queries_and_errors),
         cmocka_unit_test(test_frames_both_ways_and_section_reuse),
         cmocka_unit_test(test_receive_buffer_exhaustion),
+        cmocka_unit_test(test_tx_checksum_offload),
         cmocka_unit_test(test_malformed_from_guest),
         cmocka_unit_test(test_malformed_from_host),
         cmocka_unit_test(test_unanswered_request_times_out),

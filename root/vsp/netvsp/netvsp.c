@@ -416,6 +416,11 @@ static int query_oid(struct netvsp *v, uint32_t oid, uint32_t want,
                               : RNDIS_NDIS_OFFLOAD_REVISION_1;
         o.hdr.size =
             v630 ? RNDIS_NDIS_OFFLOAD_SIZE_6_30 : RNDIS_NDIS_OFFLOAD_SIZE_6_0;
+        /* Transmit checksums for IPv4, computed here (tx_checksums). */
+        o.ip4_tx_encap = RNDIS_OFFLOAD_ENCAP_802_3;
+        o.ip4_tx_csum = RNDIS_CSUM_CAP_IP4 | RNDIS_CSUM_CAP_IP4OPT |
+                        RNDIS_CSUM_CAP_TCP4 | RNDIS_CSUM_CAP_TCP4OPT |
+                        RNDIS_CSUM_CAP_UDP4;
         memcpy(info, &o, o.hdr.size);
         return o.hdr.size;
     }
@@ -502,6 +507,66 @@ static void handle_control(struct netvsp *v, const struct rndis_view *m)
     ctl_send(v, out, n);
 }
 
+/* ---- transmit checksum offload (IPv4 TCP/UDP and the IP header) ---- */
+
+static uint32_t sum16(const uint8_t *p, uint32_t len, uint32_t sum)
+{
+    for (uint32_t i = 0; i + 1 < len; i += 2)
+        sum += (uint32_t)p[i] << 8 | p[i + 1];
+    if (len & 1)
+        sum += (uint32_t)p[len - 1] << 8;
+    return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffffu) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/*
+ * Fills in the checksums a TCPIP_CHECKSUM per-packet info asks for, from
+ * scratch (whatever the guest left in the fields: Linux leaves the
+ * pseudo-header sum, others zero).  Frames that are not what the flags
+ * claim are left alone; the receiver will drop them.
+ */
+static void tx_checksums(uint8_t *f, uint32_t len, uint32_t flags)
+{
+    if (!(flags & RNDIS_CSUM_TX_IPV4) || len < 14 + 20 || f[12] != 0x08 ||
+        f[13] != 0x00)
+        return;
+    uint8_t *ip = f + 14;
+    uint32_t ihl = (ip[0] & 15u) * 4u;
+    uint32_t total = (uint32_t)ip[2] << 8 | ip[3];
+    if ((ip[0] >> 4) != 4 || ihl < 20 || total < ihl || 14 + total > len)
+        return;
+    if (flags & RNDIS_CSUM_TX_IP_HEADER) {
+        put16(ip + 10, 0);
+        put16(ip + 10, fold(sum16(ip, ihl, 0)));
+    }
+    bool tcp = flags & RNDIS_CSUM_TX_TCP, udp = flags & RNDIS_CSUM_TX_UDP;
+    if (!tcp && !udp)
+        return;
+    if ((ip[6] & 0x3fu) || ip[7]) /* a fragment: no whole L4 header */
+        return;
+    uint8_t *l4 = ip + ihl;
+    uint32_t l4len = total - ihl;
+    uint32_t at = tcp ? 16u : 6u; /* checksum field offset */
+    if ((tcp && ip[9] != 6) || (udp && ip[9] != 17) || l4len < at + 2)
+        return;
+    put16(l4 + at, 0);
+    uint32_t sum = sum16(ip + 12, 8, 0) + ip[9] + l4len; /* pseudo-header */
+    uint16_t c = fold(sum16(l4, l4len, sum));
+    put16(l4 + at, udp && c == 0 ? 0xffffu : c);
+}
+
 /* Handles a transfer of RNDIS messages; returns an NVSP status. */
 static uint32_t handle_rndis(struct netvsp *v, const uint8_t *msg, uint32_t len)
 {
@@ -515,6 +580,13 @@ static uint32_t handle_rndis(struct netvsp *v, const uint8_t *msg, uint32_t len)
             return NVSP_STATUS_INVALID_RNDIS_PACKET;
         }
         if (m.type == RNDIS_MSG_PACKET) {
+            uint32_t csum;
+            /* The frame lies in our copy (v->msg): fix it in place. */
+            if (m.ppi && rndis_ppi_u32(m.ppi, m.ppi_len,
+                                       RNDIS_PPI_TCPIP_CHECKSUM, &csum) == 0) {
+                tx_checksums((uint8_t *)(uintptr_t)m.buf, m.buf_len, csum);
+                v->stats.tx_csum_offloaded++;
+            }
             if (!v->rndis_up || m.buf_len < 14 ||
                 m.buf_len > v->cfg.mtu + 18u) {
                 v->stats.tx_dropped++;

@@ -9,7 +9,8 @@
  * message per slot, freed when the guest completes the transfer page), a
  * send buffer in sections, and RNDIS initialize/query/set/reset/keepalive/
  * halt with the OIDs Linux and Windows guests ask for, plus media
- * connect/disconnect indications.
+ * connect/disconnect indications.  Transmit checksum offload for IPv4 TCP,
+ * UDP and the IP header is offered and done here.
  *
  * Guest frames go to backend->transmit(); the backend hands received
  * frames to netvsp_receive().  Single-threaded: call everything from the
@@ -56,11 +57,12 @@ struct netvsp_config {
 struct netvsp_stats {
     uint64_t tx_frames, tx_bytes, tx_dropped; /* guest -> wire */
     uint64_t rx_frames, rx_bytes;             /* wire -> guest */
-    uint64_t rx_no_buffer; /* dropped: no free receive slot */
-    uint64_t rx_filtered;  /* dropped: packet filter or not ready */
-    uint64_t bad_nvsp;     /* malformed or unexpected NVSP */
-    uint64_t bad_rndis;    /* malformed RNDIS from the guest */
-    uint64_t ctl_requests; /* RNDIS control messages handled */
+    uint64_t rx_no_buffer;      /* dropped: no free receive slot */
+    uint64_t rx_filtered;       /* dropped: packet filter or not ready */
+    uint64_t bad_nvsp;          /* malformed or unexpected NVSP */
+    uint64_t bad_rndis;         /* malformed RNDIS from the guest */
+    uint64_t ctl_requests;      /* RNDIS control messages handled */
+    uint64_t tx_csum_offloaded; /* frames whose checksums we filled in */
 };
 
 /*
