@@ -1,9 +1,14 @@
 /*
  * Root entry: console, traps, memory, clock; then the child partition:
- * RAM, the appliance (first boot module) loaded as its Multiboot kernel,
- * SVM, and the run loop.  When the child powers off, its status becomes
- * QEMU's; when it crashes, the root reports and exits with
- * ROOT_EXIT_CHILD_CRASH.
+ * RAM, the Hyper-V interface and VMBus server, the first boot module
+ * loaded as a Multiboot kernel (or a Linux bzImage, the second module its
+ * initrd), SVM, and the run loop.  When the child powers off, its status
+ * becomes QEMU's; when it crashes, the root reports and exits with
+ * ROOT_EXIT_CHILD_CRASH; when it halts for good, ROOT_EXIT_CHILD_HALTED.
+ *
+ * Root command line: child_mem=SIZE (default 64M), vmbus=0 (no server).
+ * Root console: the first serial port ('s' prints exit statistics); the
+ * child's COM1 is the second serial port.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,9 +28,9 @@
 #include "root/hv/testport.h"
 #include "root/hv/vapic.h"
 #include "root/hv/vmbus_host.h"
-#include "root/vmbus/ic.h"
 #include "root/linux/bzimage.h"
 #include "root/svm/svm.h"
+#include "root/vmbus/ic.h"
 
 #define MAX_PHYS (4ull << 30) /* the identity map ends here */
 #define DEFAULT_CHILD_MEM (64ull << 20)
