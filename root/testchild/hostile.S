@@ -73,6 +73,57 @@ _start:
         pop %esi
         dec %esi
         jnz 4b
+        /* VMBus: garbage messages to connections 1 and 4, and signals to
+         * the channel connections, for the root's VMBus server */
+        mov $3000, %esi
+10:     push %esi
+        mov $msgbuf, %ebx
+        mov $64, %esi
+11:     call rnd
+        mov %eax, (%ebx)
+        add $4, %ebx
+        dec %esi
+        jnz 11b
+        call rnd
+        and $0xff, %eax
+        mov %eax, msgbuf + 12      /* payload size 0..255 */
+        movl $1, msgbuf + 8        /* message type: VMBus */
+        movl $0, msgbuf + 4
+        call rnd
+        and $0x1c, %eax            /* a few known message types */
+        mov %eax, msgbuf + 16
+        call rnd
+        test $1, %eax
+        mov $1, %ecx
+        jz 12f
+        mov $4, %ecx
+12:     mov %ecx, msgbuf
+        push %edi
+        push %ebp
+        mov $0x5c, %eax            /* HvCallPostMessage, 32-bit convention */
+        xor %edx, %edx
+        xor %ebx, %ebx
+        mov $msgbuf, %ecx
+        xor %edi, %edi
+        xor %esi, %esi
+        vmmcall
+        pop %ebp
+        pop %edi
+        call rnd
+        mov %eax, %ebx
+        and $0x7ff, %ebx           /* flag number */
+        and $0x1f, %eax
+        lea 0x2000(%eax), %ecx     /* channel connection */
+        push %edi
+        push %ebp
+        mov $0x1005d, %eax         /* HvCallSignalEvent, fast */
+        xor %edx, %edx
+        vmmcall
+        pop %ebp
+        pop %edi
+        pop %esi
+        dec %esi
+        jnz 10b
         /* garbage port reads (never write: 0xf4 is power-off) */
         mov $0, %edx
 6:      in (%dx), %al
@@ -123,6 +174,8 @@ gdtr:   .word 23
 idtr:   .word 256*8-1
         .long idt
         .section .bss
+        .align 4096
+msgbuf: .skip 4096
         .align 8
 idt:    .skip 256*8
         .skip 4096
