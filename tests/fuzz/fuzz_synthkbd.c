@@ -1,8 +1,12 @@
 /*
- * Fuzz target for the keyboard and synthhid parts of common/synth_input.c:
- * the first byte picks keyboard message parsing (with every accepted
- * keystroke fed to the translator), synthhid framing (device info split
- * included), or the scan code byte stream parser.
+ * Fuzz target for the keyboard and mouse on both sides.  The first byte
+ * picks keyboard message parsing (with every accepted keystroke fed to the
+ * translator), synthhid framing (device info split included), the scan
+ * code byte stream parser, or a loopback session: the guest keyboard and
+ * mouse VSCs connected to the root VSPs, then a sequence of
+ * [u8 what][u8 len][bytes] steps that send raw packets guest -> VSP or
+ * VSP -> VSC, backend scan codes or pointer events, each followed by both
+ * sides draining their rings.  Nothing may crash, hang or leak.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +14,11 @@
 #include <string.h>
 
 #include "common/synth_input.h"
+#include "root/vsp/input/kbd_vsp.h"
+#include "root/vsp/input/mouse_vsp.h"
+#include "tests/loopback/shim.h"
+#include "vsc/input/kbd.h"
+#include "vsc/input/mouse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,6 +67,86 @@ static void scan(const uint8_t *buf, uint32_t len)
             abort();
 }
 
+static void session(const uint8_t *data, uint32_t size)
+{
+    static const struct vmbus_guid ck = VMBUS_CLASS_KEYBOARD;
+    static const struct vmbus_guid cm = VMBUS_CLASS_MOUSE;
+    struct lb lb;
+    struct vmbus_platform plat;
+    struct kbd_vsp *kv = NULL;
+    struct mouse_vsp *mv = NULL;
+    struct kbd_vsc *k = NULL;
+    struct mouse_vsc *m = NULL;
+    struct vmbus_channel *gk, *gm;
+    struct vmbus_server_channel *hk = NULL, *hm = NULL;
+    struct key_event ev;
+    struct mouse_event mev;
+    uint32_t pos = 0;
+
+    if (lb_init(&lb, 64, NULL) < 0)
+        return;
+    plat = lb_guest_platform(&lb);
+    kbd_vsp_create(lb.srv, NULL, &kv);
+    mouse_vsp_create(lb.srv, NULL, &mv);
+    vmbus_set_timeout(lb.vb, 1000000);
+    if (vmbus_connect(lb.vb, 0) == 0) {
+        struct kbd_vsc_config kc = {.plat = &plat, .timeout_ns = 1000000};
+        struct mouse_vsc_config mc = {.plat = &plat, .timeout_ns = 1000000};
+        gk = vmbus_find_channel(lb.vb, &ck);
+        gm = vmbus_find_channel(lb.vb, &cm);
+        if (gk && kbd_vsc_open(gk, &kc, &k) == 0)
+            hk = vmbus_server_channel(lb.srv, vmbus_chan_relid(gk));
+        if (gm && mouse_vsc_open(gm, &mc, &m) == 0)
+            hm = vmbus_server_channel(lb.srv, vmbus_chan_relid(gm));
+    }
+    while (k && m && hk && hm && pos + 2 <= size) {
+        uint8_t what = data[pos], len = data[pos + 1];
+        const uint8_t *b = data + pos + 2;
+        uint32_t i;
+
+        pos += 2;
+        if (len > size - pos)
+            len = (uint8_t)(size - pos);
+        pos += len;
+        switch (what % 6) {
+        case 0: /* guest -> keyboard VSP */
+            vmbus_chan_send(gk, VMBUS_PKT_DATA_INBAND, 0, 0, b, len);
+            break;
+        case 1: /* guest -> synthhid VSP */
+            vmbus_chan_send(gm, VMBUS_PKT_DATA_INBAND, 0, 0, b, len);
+            break;
+        case 2: /* host -> keyboard VSC */
+            vmbus_server_chan_send(hk, VMBUS_PKT_DATA_INBAND, 0, 0, b, len);
+            break;
+        case 3: /* host -> mouse VSC */
+            vmbus_server_chan_send(hm, VMBUS_PKT_DATA_INBAND, 0, 0, b, len);
+            break;
+        case 4: /* backend scan codes */
+            for (i = 0; i < len; i++)
+                kbd_vsp_scancode(kv, b[i]);
+            break;
+        default: /* backend pointer events */
+            for (i = 0; i + 7 <= len; i += 7)
+                mouse_vsp_event(mv, (uint32_t)b[i] << 8 | b[i + 1],
+                                (uint32_t)b[i + 2] << 8 | b[i + 3], b[i + 4],
+                                (int16_t)(b[i + 5] << 8 | b[i + 6]));
+            break;
+        }
+        vmbus_server_poll(lb.srv);
+        lb_pump(&lb);
+        while (kbd_vsc_read(k, &ev) == 0)
+            ;
+        while (mouse_vsc_read(m, &mev) == 0)
+            ;
+    }
+    kbd_vsc_close(k);
+    mouse_vsc_close(m);
+    vmbus_disconnect(lb.vb);
+    lb_fini(&lb);
+    kbd_vsp_destroy(kv);
+    mouse_vsp_destroy(mv);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint8_t *buf;
@@ -70,7 +159,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!buf)
         abort();
     memcpy(buf, data + 1, len);
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
+    case 3:
+        session(buf, len);
+        break;
     case 0:
         kbd(buf, len);
         break;

@@ -108,6 +108,7 @@ static void drain(struct kbd_vsc *k)
 
 static void on_channel(struct vmbus_channel *ch, void *ctx)
 {
+    (void)ch;
     drain(ctx);
 }
 

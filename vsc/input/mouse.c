@@ -189,6 +189,7 @@ static void drain(struct mouse_vsc *m)
 
 static void on_channel(struct vmbus_channel *ch, void *ctx)
 {
+    (void)ch;
     drain(ctx);
 }
 

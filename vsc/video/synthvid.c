@@ -148,6 +148,7 @@ static void drain(struct synthvid_vsc *v)
 
 static void on_channel(struct vmbus_channel *ch, void *ctx)
 {
+    (void)ch;
     drain(ctx);
 }
 

@@ -130,6 +130,7 @@ static void handle(struct kbd_vsp *k, const uint8_t *p, uint32_t len)
 static uint32_t k_open(struct vmbus_server_channel *ch, void *ctx,
                        const uint8_t *user_data)
 {
+    (void)user_data;
     struct kbd_vsp *k = ctx;
 
     k->ch = ch;
@@ -142,6 +143,7 @@ static uint32_t k_open(struct vmbus_server_channel *ch, void *ctx,
 
 static void k_close(struct vmbus_server_channel *ch, void *ctx)
 {
+    (void)ch;
     struct kbd_vsp *k = ctx;
 
     k->open = false;

@@ -218,6 +218,7 @@ static void handle(struct mouse_vsp *m, const uint8_t *p, uint32_t len)
 static uint32_t m_open(struct vmbus_server_channel *ch, void *ctx,
                        const uint8_t *user_data)
 {
+    (void)user_data;
     struct mouse_vsp *m = ctx;
 
     m->ch = ch;
@@ -230,6 +231,7 @@ static uint32_t m_open(struct vmbus_server_channel *ch, void *ctx,
 
 static void m_close(struct vmbus_server_channel *ch, void *ctx)
 {
+    (void)ch;
     struct mouse_vsp *m = ctx;
 
     m->open = false;

@@ -95,6 +95,7 @@ static int accepts(const struct synthvid_vsp *v, uint32_t version)
 
 static void on_version(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
 {
+    (void)n;
     struct synthvid_version_request req;
     struct synthvid_version_response resp;
 
@@ -118,6 +119,7 @@ static void on_version(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
 
 static void on_resolution(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
 {
+    (void)n;
     uint8_t
         body[sizeof(struct synthvid_resolution_response) +
              SYNTHVID_MAX_RESOLUTIONS * sizeof(struct synthvid_screen_info)];
@@ -149,6 +151,7 @@ static void undirect(struct synthvid_vsp *v)
 
 static void on_vram(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
 {
+    (void)n;
     struct synthvid_vram_location loc;
     struct synthvid_ack ack;
     uint8_t *map = NULL;
@@ -244,6 +247,7 @@ static void try_direct(struct synthvid_vsp *v)
 
 static void on_situation(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
 {
+    (void)n;
     struct synthvid_situation_update su;
     struct synthvid_ack ack;
     const struct synthvid_output_situation *o = &su.output;
@@ -294,6 +298,7 @@ static void on_situation(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
 
 static void on_dirt(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
 {
+    (void)n;
     struct synthvid_dirt d;
     uint32_t i;
 
@@ -312,6 +317,7 @@ static void on_dirt(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
 static void on_pointer_position(struct synthvid_vsp *v, const uint8_t *b,
                                 uint32_t n)
 {
+    (void)n;
     struct synthvid_pointer_position p;
 
     memcpy(&p, b, sizeof(p));
@@ -323,11 +329,15 @@ static void on_pointer_position(struct synthvid_vsp *v, const uint8_t *b,
 static void on_pointer_shape(struct synthvid_vsp *v, const uint8_t *b,
                              uint32_t n)
 {
+    (void)b;
+    (void)n;
     v->stats.shape_msgs++;
 }
 
 static void on_bios_info(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
 {
+    (void)b;
+    (void)n;
     struct synthvid_bios_info_response r;
 
     memset(&r, 0, sizeof(r));
@@ -374,6 +384,7 @@ static void handle(struct synthvid_vsp *v, const uint8_t *p, uint32_t len)
 static uint32_t v_open(struct vmbus_server_channel *ch, void *ctx,
                        const uint8_t *user_data)
 {
+    (void)user_data;
     struct synthvid_vsp *v = ctx;
 
     v->ch = ch;
@@ -385,6 +396,7 @@ static uint32_t v_open(struct vmbus_server_channel *ch, void *ctx,
 
 static void v_close(struct vmbus_server_channel *ch, void *ctx)
 {
+    (void)ch;
     struct synthvid_vsp *v = ctx;
 
     /* The guest may free the VRAM once its channel is closed. */
