@@ -731,6 +731,109 @@ static void test_malformed_from_host(void **state)
     fx_free(f);
 }
 
+/* ---- random garbage both ways (deterministic) ---- */
+
+static uint32_t rng = 0x9e3779b9u;
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+
+/* Plausible-looking NVSP/RNDIS bytes: a known type, then noise. */
+static void fill_noise(uint8_t *b, uint32_t len)
+{
+    static const uint32_t types[] = {1,   2,   100, 101, 102, 103, 104,
+                                     105, 106, 107, 108, 125, 128, 129,
+                                     133, 134, 135, 0,   9999};
+    for (uint32_t i = 0; i < len; i++)
+        b[i] = (uint8_t)rnd();
+    if (len >= 4) {
+        uint32_t t = types[rnd() % (sizeof(types) / sizeof(types[0]))];
+        memcpy(b, &t, 4);
+    }
+    for (uint32_t i = 4; i + 4 <= len; i += 4)
+        if (rnd() % 3 == 0) {
+            uint32_t small = rnd() % 64; /* small offsets and lengths */
+            memcpy(b + i, &small, 4);
+        }
+}
+
+static void test_garbage_storm_both_ways(void **state)
+{
+    (void)state;
+    /* NET_STORM_SEED=n explores other sequences; the default is fixed. */
+    const char *seed = getenv("NET_STORM_SEED");
+    if (seed)
+        rng = (uint32_t)strtoul(seed, NULL, 0) | 1u;
+    struct fx *f = fx_new(0, 0);
+    assert_int_equal(fx_open(f, NULL), 0);
+    struct vmbus_platform p = lb_guest_platform(&f->lb);
+    uint8_t *page = p.alloc_pages(p.ctx, 1);
+    uint8_t b[256];
+
+    for (int i = 0; i < 3000; i++) {
+        uint32_t len = rnd() % sizeof(b);
+        fill_noise(b, len);
+        switch (rnd() % 5) {
+        case 0: /* guest -> host in-band */
+            vmbus_chan_send(f->ch, VMBUS_PKT_DATA_INBAND, rnd() & 1, rnd(), b,
+                            len);
+            break;
+        case 1: { /* guest -> host GPA direct with noise in the page */
+            fill_noise(page, 4096);
+            uint64_t pfn = lb_gpa(&f->lb, page) >> 12;
+            struct vmbus_chan_range r = {
+                .byte_count = 1 + rnd() % 4095, .byte_offset = 0, .pfns = &pfn};
+            r.byte_offset = rnd() % (4096 - r.byte_count + 1);
+            vmbus_chan_send_gpa(f->ch, &r, 1, rnd() & 1, rnd(), b, len);
+            break;
+        }
+        case 2: /* host -> guest transfer pages */
+            vmbus_server_chan_send(netvsp_channel(f->vsp),
+                                   VMBUS_PKT_DATA_TRANSFER_PAGES, rnd() & 1,
+                                   rnd(), b, len);
+            break;
+        case 3: /* host -> guest in-band or completion */
+            vmbus_server_chan_send(netvsp_channel(f->vsp),
+                                   rnd() & 1 ? VMBUS_PKT_DATA_INBAND
+                                             : VMBUS_PKT_COMPLETION,
+                                   0, rnd(), b, len);
+            break;
+        default: /* real traffic in between */
+            make_frame(b, 60 + rnd() % 100, netvsc_mac(f->nv), rnd());
+            netvsp_receive(f->vsp, b, 60);
+            netvsc_send(f->nv, b, 60);
+            break;
+        }
+        lb_pump(&f->lb);
+        f->wire_count = 0;
+    }
+    p.free_pages(p.ctx, page, 1);
+
+    /*
+     * The garbage may have revoked buffers or failed a re-INIT, which ends
+     * that session; both sides must still be sane for a new one.
+     */
+    assert_true(netvsp_get_stats(f->vsp)->bad_nvsp > 100);
+    assert_true(netvsc_get_stats(f->nv)->bad_packets +
+                    netvsc_get_stats(f->nv)->rx_bad >
+                100);
+    netvsc_close(f->nv);
+    f->nv = NULL;
+    assert_int_equal(fx_open(f, NULL), 0);
+    assert_int_equal(netvsc_keepalive(f->nv), 0);
+    uint8_t fr[100];
+    unsigned rx0 = f->rx_count;
+    make_frame(fr, sizeof(fr), netvsc_mac(f->nv), 9);
+    assert_int_equal(netvsp_receive(f->vsp, fr, sizeof(fr)), 0);
+    lb_pump(&f->lb);
+    assert_int_equal(f->rx_count, rx0 + 1);
+    fx_free(f);
+}
+
 static void test_unanswered_request_times_out(void **state)
 {
     (void)state;
@@ -906,6 +1009,7 @@ int main(void)
         cmocka_unit_test(test_tx_checksum_offload),
         cmocka_unit_test(test_malformed_from_guest),
         cmocka_unit_test(test_malformed_from_host),
+        cmocka_unit_test(test_garbage_storm_both_ways),
         cmocka_unit_test(test_unanswered_request_times_out),
         cmocka_unit_test(test_lwip_tcp_over_netvsc),
     };
