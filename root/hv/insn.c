@@ -227,6 +227,8 @@ int insn_decode_mov(const uint8_t *b, unsigned n, bool long_mode, bool cs_db,
     if (ml < 0)
         return ml;
     i += (unsigned)ml;
+    if (i > n)
+        return -EFAULT; /* displacement cut short */
     if (out->has_imm) {
         unsigned isz = out->size == 1 ? 1 : (out->size == 2 ? 2 : 4);
         if (i + isz > n)

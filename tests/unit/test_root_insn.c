@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "root/hv/insn.h"
@@ -123,8 +124,10 @@ static void test_decode_rejects(void **state)
     assert_int_equal(insn_decode_mov(other, 2, true, true, &mi), -EINVAL);
     static const uint8_t c7[] = {0xC7, 0x48, 0x00, 0, 0, 0, 0}; /* /1 */
     assert_int_equal(insn_decode_mov(c7, 7, true, true, &mi), -EINVAL);
-    static const uint8_t trunc[] = {0x8B, 0x80, 0x00};
-    assert_int_equal(insn_decode_mov(trunc, 3, true, true, &mi), 0);
+    /* mov 0x...(%rax), %eax with its disp32 cut short. */
+    static const uint8_t trunc[] = {0x8B, 0x80, 0x00, 0x00, 0x00, 0x00};
+    assert_int_equal(insn_decode_mov(trunc, 6, true, true, &mi), 0);
+    assert_int_equal(insn_decode_mov(trunc, 3, true, true, &mi), -EFAULT);
     assert_int_equal(insn_decode_mov(trunc, 1, true, true, &mi), -EFAULT);
     static const uint8_t prefixes[15] = {0x3E, 0x3E, 0x3E, 0x3E, 0x3E,
                                          0x3E, 0x3E, 0x3E, 0x3E, 0x3E,
@@ -214,6 +217,63 @@ static void test_fetch_across_pages(void **state)
     assert_memory_equal(buf, "\x8B\x80\x10\x20\x30\x40", 6);
 }
 
+/* Random byte strings: decode never reads past n nor returns a length
+ * beyond it or beyond 15. */
+static void test_decode_random(void **state)
+{
+    uint32_t x = 0xC0FFEEu;
+    (void)state;
+    for (int iter = 0; iter < 200000; iter++) {
+        uint8_t b[15];
+        for (int i = 0; i < 15; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            b[i] = (uint8_t)x;
+        }
+        unsigned n = 1 + x % 15;
+        uint8_t *heap = malloc(n); /* ASan catches any overread */
+        memcpy(heap, b, n);
+        struct mmio_insn mi;
+        int rc = insn_decode_mov(heap, n, (x >> 8) & 1, (x >> 9) & 1, &mi);
+        if (rc == 0) {
+            assert_true(mi.len >= 1 && mi.len <= n && mi.len <= 15);
+            assert_true(mi.size == 1 || mi.size == 2 || mi.size == 4 ||
+                        mi.size == 8);
+            assert_true(mi.reg < GPR_COUNT);
+        } else {
+            assert_true(rc == -EINVAL || rc == -EFAULT);
+        }
+        free(heap);
+    }
+}
+
+/* Random page tables: the walk terminates, reads only RAM (ASan). */
+static void test_walk_random(void **state)
+{
+    uint32_t x = 0xBADC0DEu;
+    (void)state;
+    v.cr0 = X86_CR0_PE | X86_CR0_PG;
+    for (int iter = 0; iter < 2000; iter++) {
+        for (int i = 0; i < 64; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            uint64_t e = ((uint64_t)x << 32) | (x * 2654435761u);
+            if (i % 2)
+                e = (e & 0x3FF000ull) | (x & 0xFFF); /* inside RAM */
+            put64((x % (RAM_SIZE / 8)) * 8, e);
+        }
+        v.cr3 = x & 0x3FF000u;
+        v.cr4 = (x & 1) ? (1u << 5) : ((x & 2) ? (1u << 4) : 0);
+        v.efer = (x & 4) ? (1u << 10) : 0;
+        uint64_t gpa;
+        uint64_t la = ((uint64_t)x << 20) ^ x;
+        if (insn_translate(&v, la, &gpa) == 0 && !(v.cr4 & (1u << 5)))
+            assert_true(gpa < (1ull << 40)); /* PSE-40 at most */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +282,8 @@ int main(void)
         cmocka_unit_test_setup(test_walk_long_mode, setup),
         cmocka_unit_test_setup(test_walk_legacy, setup),
         cmocka_unit_test_setup(test_fetch_across_pages, setup),
+        cmocka_unit_test_setup(test_decode_random, setup),
+        cmocka_unit_test_setup(test_walk_random, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -367,6 +367,50 @@ static void test_no_room_for_modules(void **state)
     assert_int_equal(loader_load(&mem, NULL, 10, "", NULL, 0, &r), -EINVAL);
 }
 
+static uint32_t rng = 0x12345678u;
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+
+/* Random mutations of valid images: any result but a crash is fine (the
+ * host build runs under ASan/UBSan), and a success stays inside RAM. */
+static void test_mutated_images(void **state)
+{
+    struct loader_result r;
+    struct loader_module m = {"mod", 3, "m"};
+    (void)state;
+    for (int iter = 0; iter < 3000; iter++) {
+        if (iter % 2) {
+            make_elf64(0x100040, 0x100000, 0x3000);
+            make_mb2(0x1000, NULL, 0);
+        } else {
+            make_elf64(0x100040, 0x100000, 0x3000);
+            make_mb1(0x1000, 3);
+        }
+        int n = 1 + (int)(rnd() % 8);
+        for (int i = 0; i < n; i++) {
+            uint32_t at = rnd() % 0x1100; /* headers and tables */
+            if (rnd() % 4 == 0)
+                at = 0x1000 + rnd() % 0x40; /* the Multiboot header */
+            img[at] = (uint8_t)rnd();
+        }
+        uint64_t len = (rnd() % 8) ? sizeof(img) : rnd() % sizeof(img);
+        int rc = loader_load(&mem, img, len, "x", &m, 1, &r);
+        if (rc == 0) {
+            assert_true(r.entry < RAM_SIZE);
+            assert_true(r.info_gpa < RAM_SIZE);
+            assert_true(r.image_end <= RAM_SIZE);
+        } else {
+            assert_true(rc == -ENOEXEC || rc == -EINVAL || rc == -ENOTSUP ||
+                        rc == -ERANGE);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +421,7 @@ int main(void)
         cmocka_unit_test_setup(test_mb1_elf32_and_info, setup),
         cmocka_unit_test_setup(test_mb1_address_fields, setup),
         cmocka_unit_test_setup(test_no_room_for_modules, setup),
+        cmocka_unit_test_setup(test_mutated_images, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
