@@ -155,6 +155,65 @@ static void test_directories(void **state)
     assert_int_equal(http_dir_listing(tree, 5, "/docs/", out, 50), -ENOSPC);
 }
 
+/* Random requests built from plausible pieces: no crash, sane results. */
+static void test_random_requests(void **state)
+{
+    (void)state;
+    static const char *pieces[] = {"GET ",
+                                   "HEAD ",
+                                   "POST ",
+                                   "/",
+                                   "/a",
+                                   "%41",
+                                   "%",
+                                   "%zz",
+                                   "?q=1",
+                                   " HTTP/1.1",
+                                   " HTTP/1.0",
+                                   " HTTP/2",
+                                   "\r\n",
+                                   "\r",
+                                   "\n",
+                                   "Connection: close",
+                                   "Content-Length: 12",
+                                   ": ",
+                                   "x",
+                                   "..",
+                                   "\t",
+                                   "\r\n\r\n",
+                                   "\0",
+                                   "\x80\xff"};
+    uint32_t rng = 12345;
+    char buf[HTTP_MAX_HEADER + 64];
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t len = 0;
+        int n = (int)(rng % 24);
+        for (int i = 0; i < n; i++) {
+            rng ^= rng << 13;
+            rng ^= rng >> 17;
+            rng ^= rng << 5;
+            const char *p = pieces[rng % (sizeof(pieces) / sizeof(pieces[0]))];
+            size_t pl = strlen(p) ? strlen(p) : 1; /* "\0" is one byte */
+            if (len + pl > sizeof(buf))
+                break;
+            memcpy(buf + len, p, pl);
+            len += pl;
+        }
+        struct http_request r;
+        int rc = http_parse_request(buf, len, &r);
+        assert_true(rc <= (int)len);
+        if (rc > 0) {
+            assert_true(strlen(r.path) < HTTP_MAX_PATH);
+            assert_int_equal(r.path[0], '/');
+            (void)http_find(files, 3, r.path);
+            (void)http_is_dir(files, 3, r.path);
+            char out[512];
+            if (r.path[strlen(r.path) - 1] == '/')
+                (void)http_dir_listing(files, 3, r.path, out, sizeof(out));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_types_and_head),
         cmocka_unit_test(test_directories),
+        cmocka_unit_test(test_random_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
