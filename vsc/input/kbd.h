@@ -24,8 +24,8 @@ struct kbd_vsc;
 struct kbd_vsc_config {
     const struct vmbus_platform *plat; /* wait(), now_ns(), log() */
     uint64_t timeout_ns;               /* for the handshake; 0 = 5 s */
-    /* Optional: called for every event from the channel callback, in
-     * addition to queueing it. */
+    /* Optional: called for every event as it leaves the ring (from the
+     * channel callback or kbd_vsc_read()), besides queueing it. */
     void (*on_key)(void *ctx, const struct key_event *ev);
     void *ctx;
 };

@@ -32,7 +32,9 @@ struct mouse_vsc_config {
     const struct vmbus_platform *plat; /* wait(), now_ns(), log() */
     uint64_t timeout_ns;               /* for the handshake; 0 = 5 s */
     uint32_t width, height;            /* screen; 0 = 1024 x 768 */
-    void (*on_event)(void *ctx, const struct mouse_event *ev); /* optional */
+    /* Optional: called for every event as it leaves the ring (from the
+     * channel callback or mouse_vsc_read()), besides queueing it. */
+    void (*on_event)(void *ctx, const struct mouse_event *ev);
     void *ctx;
 };
 
