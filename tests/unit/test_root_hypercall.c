@@ -296,6 +296,50 @@ static void test_echo_port(void **state)
                      HV_STATUS_INVALID_PARAMETER);
 }
 
+/* Random control words, parameters and guest memory: only known status
+ * values come back, nothing reads outside RAM (ASan). */
+static void test_random_calls(void **state)
+{
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    (void)state;
+    assert_int_equal(root_test_ports_add(&v), 0);
+    hv_msr_write(&v, HV_MSR_SIMP, 0x5000 | 1);
+    hv_msr_write(&v, HV_MSR_SIEFP, 0x6000 | 1);
+    hv_msr_write(&v, HV_MSR_SCONTROL, 1);
+    for (int iter = 0; iter < 20000; iter++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        for (int i = 0; i < 8; i++)
+            ram[0x2000 + ((x >> (i * 8)) & 0xFF)] = (uint8_t)(x >> i);
+        uint64_t control = x;
+        if (iter % 2)
+            control = (x & ~0xFFFFull) |
+                      ((iter % 4) ? HVCALL_POST_MESSAGE : HVCALL_SIGNAL_EVENT);
+        if (iter % 3 == 0)
+            control &= 0xFFFFFFFFull; /* no reps, fewer reserved bits */
+        uint64_t in = (iter % 5) ? 0x2000 + (x % 0x1000) : x * 31;
+        if (iter % 7 == 0)
+            in = (x & 0xFFF0) | ROOT_TEST_MSG_CONN; /* fast forms */
+        uint64_t r = call(control, in, x >> 3);
+        uint16_t st = HV_HC_RESULT_STATUS(r);
+        assert_true(st == HV_STATUS_SUCCESS ||
+                    st == HV_STATUS_INVALID_HYPERCALL_CODE ||
+                    st == HV_STATUS_INVALID_HYPERCALL_INPUT ||
+                    st == HV_STATUS_INVALID_ALIGNMENT ||
+                    st == HV_STATUS_INVALID_PARAMETER ||
+                    st == HV_STATUS_INVALID_CONNECTION_ID ||
+                    st == HV_STATUS_INSUFFICIENT_BUFFERS ||
+                    st == HV_STATUS_INVALID_SYNIC_STATE);
+        assert_int_equal(r >> 16, 0); /* no reps, reserved bits clear */
+        /* The child consumes echoes now and then. */
+        if (iter % 16 == 0) {
+            memset(ram + 0x5000, 0, 4096);
+            hv_msr_write(&v, HV_MSR_EOM, 0);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +354,7 @@ int main(void)
         cmocka_unit_test_setup(test_port_registry, setup),
         cmocka_unit_test_setup(test_event_range, setup),
         cmocka_unit_test_setup(test_echo_port, setup),
+        cmocka_unit_test_setup(test_random_calls, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

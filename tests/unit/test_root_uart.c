@@ -168,6 +168,32 @@ static void test_pit_channel2(void **state)
     assert_int_equal(in(0x61) & 0x20, 0x20);
 }
 
+/* Random port traffic (except power-off): the models stay consistent. */
+static void test_random_ports(void **state)
+{
+    uint32_t x = 0xDEADBEEFu;
+    (void)state;
+    for (int iter = 0; iter < 100000; iter++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        uint16_t port =
+            (iter % 2) ? (uint16_t)(0x3F8 + x % 8) : (uint16_t)(x >> 16);
+        unsigned size = 1u << (x % 3);
+        /* Keep clear of the power-off ports. */
+        if ((port <= PIO_DEBUG_EXIT && port + size > PIO_DEBUG_EXIT) ||
+            (port <= PIO_ACPI_SLEEP_CTL && port + size > PIO_ACPI_SLEEP_CTL))
+            continue;
+        v.now_tsc += x % 1000;
+        if (x & 0x100)
+            pio_out(&bus, &v, port, size, x);
+        else
+            (void)pio_in(&bus, &v, port, size);
+    }
+    assert_int_equal(v.stop, VCPU_RUNNING);
+    assert_true(bus.com1.rx_len <= UART16550_RX_FIFO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +205,7 @@ int main(void)
         cmocka_unit_test_setup(test_debug_exit, setup),
         cmocka_unit_test_setup(test_acpi_sleep, setup),
         cmocka_unit_test_setup(test_pit_channel2, setup),
+        cmocka_unit_test_setup(test_random_ports, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

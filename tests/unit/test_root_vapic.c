@@ -281,6 +281,45 @@ static void test_svr_disable_masks_lvts(void **state)
     assert_int_equal(mr(APIC_LVT_TIMER), 0x40 | APIC_LVT_MASKED);
 }
 
+/* Random register traffic in both modes, with timers running. */
+static void test_random_registers(void **state)
+{
+    uint64_t x = 0x0123456789ABCDEFull;
+    (void)state;
+    for (int iter = 0; iter < 100000; iter++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint32_t off = (uint32_t)(x % 0x1000) & ~3u;
+        if (iter % 1000 == 0)
+            (void)vapic_msr_write(&v, 0x1B,
+                                  (x & 1) ? APIC_DEFAULT_BASE | APIC_BASE_BSP |
+                                                APIC_BASE_EN | APIC_BASE_EXTD
+                                          : APIC_DEFAULT_BASE | APIC_BASE_BSP |
+                                                APIC_BASE_EN);
+        if (x & 0x10000) {
+            uint64_t val;
+            (void)vapic_msr_read(&v, 0x800 + (uint32_t)(x >> 20) % 0x100, &val);
+            (void)vapic_msr_write(&v, 0x800 + (uint32_t)(x >> 28) % 0x100,
+                                  x >> 3);
+        } else if (x & 0x20000) {
+            (void)vapic_mmio_write(&v, off, (uint32_t)(x >> 32));
+        } else {
+            uint32_t val;
+            (void)vapic_mmio_read(&v, off, &val);
+        }
+        v.now_tsc += x % 50000;
+        vcpu_poll_timers(&v);
+        int vec = vapic_pending(&v);
+        if (vec >= 0) {
+            assert_true(vec >= 16 && vec < 256);
+            vapic_ack(&v, (uint8_t)vec);
+        }
+        if (iter % 3 == 0)
+            vapic_eoi(&v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +333,7 @@ int main(void)
         cmocka_unit_test_setup(test_x2apic_transitions, setup),
         cmocka_unit_test_setup(test_x2apic_registers, setup),
         cmocka_unit_test_setup(test_svr_disable_masks_lvts, setup),
+        cmocka_unit_test_setup(test_random_registers, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
