@@ -442,6 +442,17 @@ static void test_frames_both_ways_and_section_reuse(void **state)
     lb_pump(&f->lb);
     assert_int_equal(netvsp_get_stats(f->vsp)->tx_dropped, 1);
     assert_int_equal(netvsc_free_sections(f->nv), sections);
+
+    /* A runt (an ARP request is 42 bytes) leaves padded to 60. */
+    make_frame(fr, 42, host_mac, 4);
+    assert_int_equal(netvsc_send(f->nv, fr, 42), 0);
+    lb_pump(&f->lb);
+    assert_int_equal(f->wire_count, 1);
+    struct wire_frame *w = &f->wire[f->wire_head];
+    assert_int_equal(w->len, 60);
+    assert_memory_equal(w->data, fr, 42);
+    static const uint8_t zeros[18];
+    assert_memory_equal(w->data + 42, zeros, 18);
     fx_free(f);
 }
 

@@ -29,7 +29,8 @@
 #define CTL_RESP_BYTES 1024u     /* one RNDIS control completion */
 #define MAX_SECTIONS 4096u       /* send sections tracked */
 #define PENDING_COMPLETIONS 256u
-#define PAGE_BYTES_CTL 4096u /* the control page */
+#define PAGE_BYTES_CTL 4096u
+#define ETH_MIN_FRAME 60u /* without FCS */ /* the control page */
 
 /* trans_id tags of our requests. */
 #define TID_INIT 0x1000000000000000ull
@@ -850,16 +851,19 @@ int netvsc_send(struct netvsc *nv, const void *frame, uint32_t len)
     while (nv->section_busy[idx])
         idx = (idx + 1) % nv->nsections;
     uint8_t *sec = nv->send_buf + (size_t)idx * nv->section_size;
-    int off = rndis_build_packet(sec, nv->section_size, NULL, 0, len);
+    /* Runts are padded to the Ethernet minimum, as a NIC would. */
+    uint32_t wire = len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len;
+    int off = rndis_build_packet(sec, nv->section_size, NULL, 0, wire);
     if (off < 0)
         return -EMSGSIZE;
     memcpy(sec + off, frame, len);
+    memset(sec + off + len, 0, wire - len);
 
     struct nvsp_msg_rndis_pkt m = {.type = NVSP_MSG1_SEND_RNDIS_PKT,
                                    .channel_type = NVSP_RNDIS_CHANNEL_DATA,
                                    .send_buf_section_index = idx,
                                    .send_buf_section_size =
-                                       (uint32_t)off + len};
+                                       (uint32_t)off + wire};
     nv->section_busy[idx] = 1;
     nv->free_sections--;
     /* Inside netvsc_poll() (frames sent from the rx path, e.g. ACKs) the
