@@ -793,6 +793,7 @@ static void test_screen(void **state)
     struct screen_config cfg;
     struct psf_font font;
     uint32_t x, y, lit = 0;
+    uint64_t msgs;
 
     (void)state;
     fx_init(&f, 0, false);
@@ -809,8 +810,12 @@ static void test_screen(void **state)
     settle(&f);
     assert_int_equal(fb_px(&f.fbt, 1023, 767), 0x000080);
     screen_pointer(scr, 1, 2, 2);
+    settle(&f);
+    msgs = synthvid_vsp_get_stats(f.vsp)->dirt_msgs;
     screen_write(scr, "ok\n", 3);
     settle(&f);
+    /* Pointer off, text, pointer on: one DIRT message. */
+    assert_int_equal(synthvid_vsp_get_stats(f.vsp)->dirt_msgs, msgs + 1);
     assert_int_equal(fb_px(&f.fbt, 2, 2), 0x000000); /* the arrow's tip */
     for (y = 0; y < 16; y++)
         for (x = 0; x < 16; x++)

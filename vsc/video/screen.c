@@ -89,19 +89,35 @@ void screen_close(struct screen *s)
     free(s);
 }
 
+/* Adds a changed area to a batch that goes out as one DIRT message. */
+static void add(struct synthvid_rect *d, uint32_t *n, const struct gfx_rect *r)
+{
+    if (r->w == 0 || r->h == 0)
+        return;
+    d[*n].x1 = r->x;
+    d[*n].y1 = r->y;
+    d[*n].x2 = r->x + (int32_t)r->w;
+    d[*n].y2 = r->y + (int32_t)r->h;
+    (*n)++;
+}
+
 void screen_write(struct screen *s, const char *text, size_t n)
 {
+    struct synthvid_rect d[3];
     struct gfx_rect r;
     int32_t x = s->cursor.x, y = s->cursor.y;
     int shown = s->cursor.visible;
+    uint32_t nd = 0;
 
     if (shown && gfx_cursor_hide(&s->surf, &s->cursor, &r))
-        report(s, &r);
+        add(d, &nd, &r);
     textcon_write(&s->con, text, n);
     if (textcon_take_dirty(&s->con, &r))
-        report(s, &r);
+        add(d, &nd, &r);
     if (shown && gfx_cursor_move(&s->surf, &s->cursor, x, y, &r))
-        report(s, &r);
+        add(d, &nd, &r);
+    if (nd)
+        synthvid_vsc_dirty(s->v, d, nd); /* one message, one signal */
 }
 
 void screen_pointer(struct screen *s, int visible, int32_t x, int32_t y)
