@@ -583,6 +583,32 @@ static void test_tx_checksum_offload(void **state)
     fx_free(f);
 }
 
+/* The NVSP message sits at offset8, right after the ranges (Linux reads
+ * it there). */
+static void test_transfer_page_layout(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0, 0);
+    assert_int_equal(fx_open(f, NULL), 0);
+    netvsc_set_callback_poll(f->nv, false);
+    uint8_t fr[64];
+    make_frame(fr, sizeof(fr), netvsc_mac(f->nv), 1);
+    assert_int_equal(netvsp_receive(f->vsp, fr, sizeof(fr)), 0);
+    lb_pump(&f->lb);
+    struct vmbus_pkt_info info;
+    assert_int_equal(vmbus_chan_peek(f->ch, &info), 0);
+    assert_int_equal(info.type, VMBUS_PKT_DATA_TRANSFER_PAGES);
+    assert_int_equal(info.offset, sizeof(struct vmbus_pkt_xfer_pages) +
+                                      sizeof(struct vmbus_xfer_range));
+    assert_int_equal(info.len - info.offset, NVSP_MSG_SIZE_V61);
+    netvsc_poll(f->nv);
+    assert_int_equal(f->rx_count, 1);
+    lb_pump(&f->lb);
+    assert_int_equal(netvsp_free_slots(f->vsp),
+                     1024u * 1024u / 1664u); /* completed */
+    fx_free(f);
+}
+
 /* ---- hostile guest: malformed NVSP and RNDIS reach netvsp ---- */
 
 static void raw_nvsp(struct fx *f, const void *msg, uint32_t len, uint64_t tid)
@@ -1017,6 +1043,7 @@ int main(void)
         cmocka_unit_test(test_rndis_queries_and_errors),
         cmocka_unit_test(test_frames_both_ways_and_section_reuse),
         cmocka_unit_test(test_receive_buffer_exhaustion),
+        cmocka_unit_test(test_transfer_page_layout),
         cmocka_unit_test(test_tx_checksum_offload),
         cmocka_unit_test(test_malformed_from_guest),
         cmocka_unit_test(test_malformed_from_host),

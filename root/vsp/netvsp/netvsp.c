@@ -185,9 +185,8 @@ static void slot_put(struct netvsp *v, uint32_t slot)
 }
 
 /*
- * One RNDIS message (already in v->out or given) into a receive slot and a
- * transfer-page packet.  The packet body is the xfer header fields, one
- * range, and the NVSP message (offset8: see the note at the send).
+ * One RNDIS message into a receive slot and a transfer-page packet (page
+ * set id, one range, then the NVSP "send RNDIS packet" message).
  */
 static int deliver(struct netvsp *v, const void *rndis, uint32_t len,
                    uint32_t channel_type)
@@ -203,34 +202,32 @@ static int deliver(struct netvsp *v, const void *rndis, uint32_t len,
         slot_put(v, slot);
         return -EIO;
     }
+    /* Transfer-page header after the descriptor: page set, one range. */
     struct {
         uint16_t xfer_pageset_id;
         uint8_t sender_owns_set;
         uint8_t reserved;
         uint32_t range_count;
         struct vmbus_xfer_range range;
-        uint8_t nvsp[NVSP_MSG_SIZE_MAX];
-    } body;
-    memset(&body, 0, sizeof(body));
-    body.xfer_pageset_id = NVSP_RECV_BUF_ID;
-    body.range_count = 1;
-    body.range.byte_count = len;
-    body.range.byte_offset = off;
+    } hdr;
+    _Static_assert(sizeof(hdr) % 8 == 0, "offset8 counts whole words");
+    memset(&hdr, 0, sizeof(hdr));
+    hdr.xfer_pageset_id = NVSP_RECV_BUF_ID;
+    hdr.range_count = 1;
+    hdr.range.byte_count = len;
+    hdr.range.byte_offset = off;
+    uint8_t nvsp[NVSP_MSG_SIZE_MAX];
     struct nvsp_msg_rndis_pkt m = {.type = NVSP_MSG1_SEND_RNDIS_PKT,
                                    .channel_type = channel_type,
                                    .send_buf_section_index =
                                        NVSP_SECTION_INDEX_NONE};
-    memcpy(body.nvsp, &m, sizeof(m));
-    /*
-     * vmbus_server_chan_put() always puts the payload right after the
-     * descriptor (offset8 = 2), so the NVSP message is found after the
-     * ranges rather than at offset8 as Hyper-V sends it.  Our netvsc reads
-     * either; a Linux guest needs the server to take a header length.
-     */
-    rc = vmbus_server_chan_send(
-        v->ch, VMBUS_PKT_DATA_TRANSFER_PAGES,
-        VMBUS_PKT_FLAG_COMPLETION_REQUESTED, TID_SLOT | slot, &body,
-        (uint32_t)offsetof(__typeof__(body), nvsp) + msg_size(v));
+    memset(nvsp, 0, sizeof(nvsp));
+    memcpy(nvsp, &m, sizeof(m));
+    /* offset8 points past the ranges at the NVSP message, as on Hyper-V. */
+    rc = vmbus_server_chan_send_hdr(v->ch, VMBUS_PKT_DATA_TRANSFER_PAGES,
+                                    VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+                                    TID_SLOT | slot, &hdr, sizeof(hdr), nvsp,
+                                    msg_size(v));
     if (rc) {
         slot_put(v, slot);
         return rc;
