@@ -24,7 +24,10 @@
 #include "vsc/netvsc/netvsc.h"
 
 #include "lwip/ip_addr.h"
+#include "lwip/prot/dhcp.h"
+#include "lwip/prot/iana.h"
 #include "lwip/tcp.h"
+#include "lwip/udp.h"
 
 #define GUEST_PAGES 4096u
 #define WIRE_QUEUE 512u
@@ -1033,6 +1036,123 @@ static void test_lwip_tcp_over_netvsc(void **state)
     fx_free(gf);
 }
 
+/* ---- DHCP through the whole stack (what the appliance does at boot) ---- */
+
+#define PEER_IP 0x0a000201u  /* 10.0.2.1 */
+#define LEASE_IP 0x0a00020fu /* 10.0.2.15 */
+
+static uint8_t opt_type(const struct dhcp_msg *m, size_t len)
+{
+    size_t n = len - offsetof(struct dhcp_msg, options);
+    for (size_t i = 0; i + 2 < n && m->options[i] != 255;) {
+        if (m->options[i] == 0) {
+            i++;
+            continue;
+        }
+        if (m->options[i] == DHCP_OPTION_MESSAGE_TYPE)
+            return m->options[i + 2];
+        i += 2u + m->options[i + 1];
+    }
+    return 0;
+}
+
+static size_t opt_put(uint8_t *o, size_t at, uint8_t code, uint32_t v,
+                      uint8_t len)
+{
+    o[at++] = code;
+    o[at++] = len;
+    for (int i = len - 1; i >= 0; i--)
+        o[at++] = (uint8_t)(v >> (8 * i));
+    return at;
+}
+
+static void dhcpd_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
+                       const ip_addr_t *addr, u16_t port)
+{
+    (void)arg;
+    (void)addr;
+    (void)port;
+    struct dhcp_msg q;
+    memset(&q, 0, sizeof(q));
+    size_t len = p->tot_len < sizeof(q) ? p->tot_len : sizeof(q);
+    pbuf_copy_partial(p, &q, (u16_t)len, 0);
+    pbuf_free(p);
+    if (len <= offsetof(struct dhcp_msg, options))
+        return;
+    uint8_t t = opt_type(&q, len);
+    uint8_t rt = t == DHCP_DISCOVER  ? DHCP_OFFER
+                 : t == DHCP_REQUEST ? DHCP_ACK
+                                     : 0;
+    if (!rt)
+        return;
+    struct pbuf *r = pbuf_alloc(PBUF_TRANSPORT, sizeof(q), PBUF_RAM);
+    struct dhcp_msg *m = r->payload;
+    memset(m, 0, sizeof(*m));
+    m->op = DHCP_BOOTREPLY;
+    m->htype = 1;
+    m->hlen = 6;
+    m->xid = q.xid;
+    memcpy(m->chaddr, q.chaddr, sizeof(m->chaddr));
+    m->yiaddr.addr = lwip_htonl(LEASE_IP);
+    m->cookie = PP_HTONL(DHCP_MAGIC_COOKIE);
+    size_t at = opt_put(m->options, 0, DHCP_OPTION_MESSAGE_TYPE, rt, 1);
+    at = opt_put(m->options, at, DHCP_OPTION_SERVER_ID, PEER_IP, 4);
+    at = opt_put(m->options, at, DHCP_OPTION_LEASE_TIME, 86400, 4);
+    at = opt_put(m->options, at, DHCP_OPTION_SUBNET_MASK, 0xffffff00u, 4);
+    at = opt_put(m->options, at, DHCP_OPTION_ROUTER, PEER_IP, 4);
+    m->options[at] = 255;
+    udp_sendto_if(pcb, r, IP_ADDR_BROADCAST, LWIP_IANA_PORT_DHCP_CLIENT,
+                  net_if_netif(peer_if));
+    pbuf_free(r);
+}
+
+static void test_dhcp_lease_over_netvsc(void **state)
+{
+    (void)state;
+    gf = fx_new(0, 0);
+    assert_int_equal(fx_open(gf, NULL), 0);
+    net_set_clock(lb_clock);
+    net_seed_rand(7);
+    net_init();
+
+    struct net_link pl = {.send = peer_send, .mtu = 1500};
+    memcpy(pl.mac, host_mac, 6);
+    struct net_if_config pc = {.addr = PEER_IP, .netmask = 0xffffff00};
+    peer_if = net_if_create(&pl, &pc);
+    net_if_set_link(peer_if, true);
+    struct udp_pcb *srv = udp_new();
+    assert_int_equal(udp_bind(srv, IP4_ADDR_ANY, LWIP_IANA_PORT_DHCP_SERVER),
+                     ERR_OK);
+    udp_recv(srv, dhcpd_recv, NULL);
+
+    struct net_link gl;
+    netvsc_net_link(gf->nv, &gl);
+    struct net_if_config gc = {.dhcp = true, .hostname = "enlight"};
+    guest_if = net_if_create(&gl, &gc);
+    assert_non_null(guest_if);
+    netvsc_set_handlers(gf->nv, guest_rx, NULL, NULL);
+    netvsc_set_callback_poll(gf->nv, false);
+    net_if_set_link(guest_if, netvsc_link_up(gf->nv));
+
+    for (int i = 0; i < 20000 && !net_if_dhcp_bound(guest_if); i++) {
+        run_stack();
+        gf->lb.now_ns += 1000000;
+    }
+    assert_true(net_if_dhcp_bound(guest_if));
+    uint32_t a, m, g;
+    assert_int_equal(net_if_ipv4(guest_if, &a, &m, &g), 0);
+    assert_int_equal(a, LEASE_IP);
+    assert_int_equal(g, PEER_IP);
+    /* Broadcasts crossed netvsp's packet filter both ways. */
+    assert_true(netvsp_get_stats(gf->vsp)->rx_frames >= 2);
+
+    udp_remove(srv);
+    net_if_destroy(guest_if);
+    net_if_destroy(peer_if);
+    net_set_clock(NULL);
+    fx_free(gf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1050,6 +1170,7 @@ int main(void)
         cmocka_unit_test(test_garbage_storm_both_ways),
         cmocka_unit_test(test_unanswered_request_times_out),
         cmocka_unit_test(test_lwip_tcp_over_netvsc),
+        cmocka_unit_test(test_dhcp_lease_over_netvsc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
