@@ -256,8 +256,19 @@ static uint32_t ic_open(struct vmbus_server_channel *ch, void *ctx,
 
     (void)user_data;
     s->ch = ch;
+    s->dev = ch; /* also a device offered again after a rescind */
     s->ready = false;
     return 0;
+}
+
+static void ic_rescinded(struct vmbus_server_channel *ch, void *ctx)
+{
+    struct ic_hsvc *s = ctx;
+
+    if (s->dev == ch)
+        s->dev = NULL;
+    if (s->ch == ch)
+        s->ch = NULL;
 }
 
 static void ic_opened(struct vmbus_server_channel *ch, void *ctx)
@@ -303,6 +314,7 @@ static const struct vmbus_server_device_ops ic_ops = {
     .open = ic_open,
     .opened = ic_opened,
     .close = ic_close,
+    .rescinded = ic_rescinded,
     .packet = ic_packet,
 };
 

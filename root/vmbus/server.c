@@ -990,6 +990,8 @@ int vmbus_server_rescind(struct vmbus_server *srv,
         return -EINVAL;
     enter(srv);
     close_channel(srv, ch);
+    if (ch->dev.ops && ch->dev.ops->rescinded)
+        ch->dev.ops->rescinded(ch, ch->dev.ctx);
     if (ch->state == SCH_REGISTERED) {
         free_channel(srv, ch);
     } else {

@@ -53,6 +53,9 @@ struct vmbus_server_device_ops {
     void (*close)(struct vmbus_server_channel *ch, void *ctx);
     /* Guest signalled: drain the inbound ring, retry blocked sends. */
     void (*packet)(struct vmbus_server_channel *ch, void *ctx);
+    /* The channel is being rescinded (after close): ch becomes invalid,
+     * so drop every pointer to it.  Optional. */
+    void (*rescinded)(struct vmbus_server_channel *ch, void *ctx);
 };
 
 struct vmbus_server_device {

@@ -1,0 +1,3 @@
+LOOPBACK_TESTS += console
+LOOPBACK_console_SRCS = $(LOOPBACK_VMBUS_SRCS) vsc/ic.c root/vmbus/ic.c \
+	$(ROOT_HOST_SRCS) common/fmt.c
