@@ -124,8 +124,7 @@ int vapic_raise(struct vcpu *v, uint8_t vector, bool auto_eoi)
         bit_set(a->autoeoi, vector);
     else
         bit_clear(a->autoeoi, vector);
-    v->halted = false;
-    return 0;
+    return 0; /* the run loop wakes a halted child once it is deliverable */
 }
 
 /* --- timer --------------------------------------------------------------- */

@@ -33,7 +33,9 @@ void x86_main(uint32_t magic, uint64_t info_pa);
 #define VEC_STIMER_DIRECT 0x54
 #define VEC_APIC_TIMER 0x60
 #define VEC_SELF_IPI 0x61
-#define VEC_WAKE 0x5F /* stimer3, direct: bounds every HLT wait */
+#define VEC_WAKE                                                               \
+    0xEF /* stimer3, direct: bounds every HLT wait; above                      \
+          * any TPR the checks set */
 #define SINT_MSG 2u
 #define SINT_TIMER 3u
 
@@ -549,6 +551,7 @@ void x86_main(uint32_t magic, uint64_t info_pa)
     x86_set_handler(13, gp_handler, NULL);
     for (unsigned v = 0x40; v < 0x70; v++)
         x86_set_handler((uint8_t)v, irq_handler, NULL);
+    x86_set_handler(VEC_WAKE, irq_handler, NULL);
     x86_report("roottest: start (magic 0x%x)\n", magic);
 
     test_cpuid();
