@@ -311,7 +311,62 @@ static void test_host_versions_and_message_sizes(void **state)
     memcpy(&rc, buf + info.offset, sizeof(rc));
     assert_int_equal(rc.type, NVSP_MSG1_SEND_RECV_BUF_COMPLETE);
     assert_int_equal(rc.status, NVSP_STATUS_FAILURE);
+
+    /* A real buffer with OpenBSD's id: the host echoes that id as the
+     * transfer-page set of what it sends (here the RNDIS INIT answer). */
+    struct vmbus_platform p = lb_guest_platform(&f->lb);
+    uint8_t *rb = p.alloc_pages(p.ctx, 16);
+    uint64_t pfns[16];
+    for (int i = 0; i < 16; i++)
+        pfns[i] = (lb_gpa(&f->lb, rb) >> 12) + (uint64_t)i;
+    assert_int_equal(vmbus_chan_gpadl_create(f->ch, pfns, 16, &b.gpadl), 0);
+    b.id = 0x2409;
+    assert_int_equal(vmbus_chan_send(f->ch, VMBUS_PKT_DATA_INBAND,
+                                     VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 80,
+                                     &b, sizeof(b)),
+                     0);
+    lb_pump(&f->lb);
+    assert_int_equal(vmbus_chan_recv(f->ch, buf, sizeof(buf), &info), 0);
+    memcpy(&rc, buf + info.offset, sizeof(rc));
+    assert_int_equal(rc.status, NVSP_STATUS_SUCCESS);
+    assert_int_equal(rc.num_sections, 1);
+    assert_int_equal(rc.section0.sub_alloc_size, 1664);
+    assert_int_equal(rc.section0.num_sub_allocs, 16 * 4096 / 1664);
+
+    uint8_t *ctl = p.alloc_pages(p.ctx, 1);
+    int n = rndis_build_init(ctl, 4096, 5, 16384);
+    uint64_t cpfn = lb_gpa(&f->lb, ctl) >> 12;
+    struct vmbus_chan_range r = {
+        .byte_count = (uint32_t)n, .byte_offset = 0, .pfns = &cpfn};
+    struct nvsp_msg_rndis_pkt m = {.type = NVSP_MSG1_SEND_RNDIS_PKT,
+                                   .channel_type = NVSP_RNDIS_CHANNEL_CONTROL,
+                                   .send_buf_section_index =
+                                       NVSP_SECTION_INDEX_NONE};
+    assert_int_equal(vmbus_chan_send_gpa(f->ch, &r, 1,
+                                         VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+                                         81, &m, sizeof(m)),
+                     0);
+    lb_pump(&f->lb);
+    bool seen = false;
+    while (vmbus_chan_recv(f->ch, buf, sizeof(buf), &info) == 0) {
+        if (info.type != VMBUS_PKT_DATA_TRANSFER_PAGES)
+            continue;
+        struct vmbus_pkt_xfer_pages x;
+        memcpy(&x, buf, sizeof(x));
+        assert_int_equal(x.xfer_pageset_id, 0x2409);
+        struct vmbus_xfer_range xr;
+        memcpy(&xr, buf + sizeof(x), sizeof(xr));
+        struct rndis_view v;
+        assert_int_equal(rndis_parse(rb + xr.byte_offset, xr.byte_count, &v),
+                         0);
+        assert_int_equal(v.type, RNDIS_MSG_INIT_CMPLT);
+        assert_int_equal(v.request_id, 5);
+        seen = true;
+    }
+    assert_true(seen);
     vmbus_chan_close(f->ch);
+    p.free_pages(p.ctx, ctl, 1);
+    p.free_pages(p.ctx, rb, 16);
     fx_free(f);
 }
 

@@ -44,6 +44,7 @@ struct netvsp {
     uint32_t ndis_version;
     struct guest_buf recv, send;
     uint32_t slot_bytes, nslots, free_slots, slot_hint;
+    uint16_t recv_id; /* the guest's id for its receive buffer, echoed */
     uint8_t *slot_busy;
     uint32_t section_bytes, nsections;
 
@@ -212,7 +213,7 @@ static int deliver(struct netvsp *v, const void *rndis, uint32_t len,
     } hdr;
     _Static_assert(sizeof(hdr) % 8 == 0, "offset8 counts whole words");
     memset(&hdr, 0, sizeof(hdr));
-    hdr.xfer_pageset_id = NVSP_RECV_BUF_ID;
+    hdr.xfer_pageset_id = v->recv_id;
     hdr.range_count = 1;
     hdr.range.byte_count = len;
     hdr.range.byte_offset = off;
@@ -695,12 +696,15 @@ static void on_recv_buf(struct netvsp *v, const struct ring_pkt_info *info,
                                                NVSP_MSG1_SEND_RECV_BUF_COMPLETE,
                                            .status = NVSP_STATUS_FAILURE};
     uint32_t handle = rd32(m, 4);
+    uint16_t id;
+    memcpy(&id, m + offsetof(struct nvsp_msg_send_buf, id), sizeof(id));
 
     if (v->nvsp_version && !v->recv.set && buf_take(v, &v->recv, handle) == 0) {
         v->nslots = v->recv.bytes / v->slot_bytes;
         v->slot_busy =
             v->nslots ? v->cfg.alloc(v->cfg.alloc_ctx, v->nslots) : NULL;
         if (v->slot_busy) {
+            v->recv_id = id;
             v->free_slots = v->nslots;
             v->slot_hint = 0;
             c.status = NVSP_STATUS_SUCCESS;
