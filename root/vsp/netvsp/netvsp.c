@@ -816,16 +816,9 @@ static void on_nvsp(struct netvsp *v, const struct ring_pkt_info *info)
         on_rndis_pkt(v, info, m);
         break;
     case NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE:
-        if (info->type == VMBUS_PKT_COMPLETION &&
-            (info->trans_id & ~0xffffffffull) == TID_SLOT &&
-            (uint32_t)info->trans_id < v->nslots &&
-            v->slot_busy[(uint32_t)info->trans_id]) {
-            slot_put(v, (uint32_t)info->trans_id);
-            ctl_flush(v);
-        } else {
-            v->stats.bad_nvsp++;
-            vlog(v, "completion for a free or unknown slot");
-        }
+        /* Only as a completion packet (on_completion); in-band it is
+         * meaningless. */
+        v->stats.bad_nvsp++;
         break;
     case NVSP_MSG4_SWITCH_DATA_PATH:
         break;
@@ -836,6 +829,25 @@ static void on_nvsp(struct netvsp *v, const struct ring_pkt_info *info)
         break;
     }
     }
+}
+
+/*
+ * The guest completed a transfer-page packet: the trans_id names the slot.
+ * The payload (NVSP 108 with a status) is not needed, so completions
+ * without one free the slot too.
+ */
+static void on_completion(struct netvsp *v, const struct ring_pkt_info *info)
+{
+    uint64_t tid = info->trans_id;
+    uint32_t slot = (uint32_t)tid;
+    if ((tid & ~0xffffffffull) == TID_SLOT && slot < v->nslots &&
+        v->slot_busy[slot]) {
+        slot_put(v, slot);
+        ctl_flush(v);
+        return;
+    }
+    v->stats.bad_nvsp++;
+    vlog(v, "completion for a free or unknown slot");
 }
 
 /* ---- channel ops ---- */
@@ -886,8 +898,10 @@ static void op_packet(struct vmbus_server_channel *ch, void *ctx)
         switch (info.type) {
         case VMBUS_PKT_DATA_INBAND:
         case VMBUS_PKT_DATA_GPA_DIRECT:
-        case VMBUS_PKT_COMPLETION:
             on_nvsp(v, &info);
+            break;
+        case VMBUS_PKT_COMPLETION:
+            on_completion(v, &info);
             break;
         default:
             v->stats.bad_nvsp++;
