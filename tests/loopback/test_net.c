@@ -543,6 +543,16 @@ static void test_receive_buffer_exhaustion(void **state)
     netvsp_set_link(f->vsp, true);
     lb_pump(&f->lb);
     assert_true(f->link_state);
+    /* NETWORK_CHANGE (sent raw by the host): down then up. */
+    unsigned calls = f->link_calls;
+    uint8_t ind[sizeof(struct rndis_indicate)];
+    int ilen = rndis_build_indicate(ind, sizeof(ind),
+                                    RNDIS_STATUS_NETWORK_CHANGE, NULL, 0);
+    assert_int_equal(ilen, (int)sizeof(ind));
+    assert_int_equal(netvsp_send_control(f->vsp, ind, (uint32_t)ilen), 0);
+    lb_pump(&f->lb);
+    assert_int_equal(f->link_calls, calls + 2);
+    assert_true(f->link_state);
     assert_int_equal(netvsp_receive(f->vsp, fr, sizeof(fr)), 0);
     lb_pump(&f->lb);
     assert_int_equal(f->rx_count, slots + 1);

@@ -233,6 +233,11 @@ static void handle_rndis(struct netvsc *nv, const uint8_t *msg, uint32_t len,
                 nv->link = v.status == RNDIS_STATUS_MEDIA_CONNECT;
                 if (nv->on_link)
                     nv->on_link(nv->hctx, nv->link);
+            } else if (v.status == RNDIS_STATUS_NETWORK_CHANGE && nv->link &&
+                       nv->on_link) {
+                /* Moved to another network: a down/up renews the lease. */
+                nv->on_link(nv->hctx, false);
+                nv->on_link(nv->hctx, true);
             }
             break;
         default:

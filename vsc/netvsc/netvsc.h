@@ -38,7 +38,9 @@ struct netvsc_config {
     uint64_t timeout_ns;       /* per request, 0 = 5 s */
 };
 
-/* Frame handler (frame valid only during the call) and link handler. */
+/* Frame handler (frame valid only during the call) and link handler; a
+ * host NETWORK_CHANGE indication arrives as link down then up (so DHCP
+ * renews). */
 typedef void (*netvsc_rx_fn)(void *ctx, const void *frame, uint32_t len);
 typedef void (*netvsc_link_fn)(void *ctx, bool up);
 

@@ -1043,6 +1043,18 @@ void netvsp_set_link(struct netvsp *v, bool up)
     ctl_send(v, out, n);
 }
 
+int netvsp_send_control(struct netvsp *v, const void *msg, uint32_t len)
+{
+    if (!v->rndis_up)
+        return -ENOTCONN;
+    if (len == 0 || len > CTL_MSG_BYTES)
+        return -EMSGSIZE;
+    if (v->ctlq_count == CTL_QUEUE)
+        return -ENOSPC;
+    ctl_send(v, msg, (int)len);
+    return 0;
+}
+
 void netvsp_set_faults(struct netvsp *v, uint32_t faults)
 {
     v->faults = faults;

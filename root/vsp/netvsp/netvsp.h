@@ -89,6 +89,14 @@ int netvsp_receive(struct netvsp *vsp, const void *frame, uint32_t len);
 void netvsp_set_link(struct netvsp *vsp, bool up);
 
 /*
+ * Queues one RNDIS control message for the guest as is (e.g. an
+ * INDICATE_STATUS with RNDIS_STATUS_NETWORK_CHANGE after the backend moved
+ * networks, or a conformance test's own message).  Returns 0, -ENOTCONN
+ * (the guest has not initialized RNDIS), -EMSGSIZE, -ENOSPC (queue full).
+ */
+int netvsp_send_control(struct netvsp *vsp, const void *msg, uint32_t len);
+
+/*
  * Fault injection for conformance tests of guests: NETVSP_FAULT_* bits.
  * NO_CONTROL_REPLY: RNDIS control requests are taken (NVSP completion
  * sent) but never answered.
