@@ -27,6 +27,7 @@
 #include "root/hv/hv.h"
 #include "root/hv/testport.h"
 #include "root/hv/vapic.h"
+#include "root/host/host.h"
 #include "root/hv/vmbus_host.h"
 #include "root/linux/bzimage.h"
 #include "root/svm/svm.h"
@@ -47,6 +48,7 @@ static struct pmm pmm;
 static struct vcpu child;
 static struct pio_bus child_pio;
 static struct svm_vm vm;
+static struct root_console *console;
 static bool have_com2;
 
 static const void *boot_mem(void *ctx, uint64_t pa, size_t len)
@@ -122,6 +124,16 @@ static uint64_t now_ns(void)
     return (uint64_t)((unsigned __int128)rdtsc() * 1000000000u / root_tsc_hz());
 }
 
+static void print_stats(void)
+{
+    svm_vm_print_stats(&vm);
+}
+
+static uint64_t exit_count(void)
+{
+    return vm.total_exits;
+}
+
 /* The VMBus server and the integration components, unless vmbus=0. */
 static void vmbus_init(void)
 {
@@ -131,25 +143,75 @@ static void vmbus_init(void)
         return;
     const struct root_vmbus_env env = {heap_zalloc, free, now_ns};
     struct vmbus_server *srv = root_vmbus_attach(&child, &env);
-    if (!srv || !ic_host_create(srv, NULL))
+    if (!srv) {
         root_puts("root: VMBus server not available\n");
+        return;
+    }
+    console = root_host_start(&child, srv, bi.cmdline, print_stats, exit_count);
 }
 
 /*
- * Root console input: 's' prints the exit statistics.  Input on the second
- * port is the child's: it goes to its COM1 receive FIFO.
+ * Root console input: command lines for root/host/console.c (without a
+ * VMBus server, 's' prints the exit statistics).  Input on the second port
+ * is the child's: it goes to its COM1 receive FIFO.
  */
 void root_console_poll(struct svm_vm *v)
 {
-    int c = uart_getc(UART_COM1);
-    if (c == 's')
-        svm_vm_print_stats(v);
+    int c;
+    while ((c = uart_getc(UART_COM1)) >= 0) {
+        if (console)
+            root_console_input(console, c);
+        else if (c == 's')
+            svm_vm_print_stats(v);
+    }
     if (!have_com2)
         return;
     while ((c = uart_getc(UART_COM2)) >= 0)
         if (uart16550_rx(&child_pio.com1, (uint8_t)c))
             break; /* FIFO full: the rest waits in the real UART */
 }
+
+int root_child_map(uint64_t gpa, uint64_t size, void *host)
+{
+    return svm_vm_map(&vm, gpa, size, host, root_page_alloc);
+}
+
+int root_child_unmap(uint64_t gpa)
+{
+    return svm_vm_unmap(&vm, gpa);
+}
+
+/* The test map connection: fresh root pages, each word its own GPA. */
+static int test_map(void *ctx, uint64_t gpa, uint32_t pages)
+{
+    uint64_t *p = root_page_alloc(pages);
+    if (!p)
+        return -ENOMEM;
+    for (uint64_t i = 0; i < (uint64_t)pages * 512; i++)
+        p[i] = gpa + i * 8;
+    int rc = root_child_map(gpa, (uint64_t)pages * PMM_PAGE, p);
+    if (rc)
+        pmm_free(&pmm, (uint64_t)(uintptr_t)p, pages);
+    return rc;
+}
+
+static int test_unmap(void *ctx, uint64_t gpa)
+{
+    for (unsigned i = 0; i < child.mem.nregions; i++) {
+        const struct gmem_region *r = &child.mem.region[i];
+        if (r->gpa != gpa)
+            continue;
+        uint64_t base = (uint64_t)(uintptr_t)r->base, size = r->size;
+        int rc = root_child_unmap(gpa);
+        if (rc == 0)
+            pmm_free(&pmm, base, size / PMM_PAGE);
+        return rc;
+    }
+    return -ENOENT;
+}
+
+static const struct root_test_map_ops test_map_ops = {test_map, test_unmap,
+                                                      NULL};
 
 static uint64_t child_mem_size(void)
 {
@@ -284,7 +346,7 @@ void x86_main(uint32_t magic, uint64_t info_pa)
     }
     vcpu_init(&child, ram, mem, root_tsc_hz(), rdtsc());
     child.host_cpuid = host_cpuid;
-    if (root_test_ports_add(&child))
+    if (root_test_ports_add(&child, &test_map_ops))
         root_puts("root: test connections not registered\n");
     vmbus_init();
 

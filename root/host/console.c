@@ -31,6 +31,8 @@ struct root_console {
     unsigned nscript, next;
     uint64_t wait_until; /* sleep or wait deadline, 0 = none */
     bool waiting_ics;
+    bool measuring;
+    uint64_t measure_start_ns, measure_start_exits;
     /* Time sync. */
     bool ts_sent;
     uint64_t ts_last;
@@ -153,7 +155,7 @@ static int cmd_help(struct root_console *c)
 {
     say(c, "console: commands: help, stats, vmbus, ics, shutdown [reboot], "
            "timesync, kvp get|set|lookup|enum POOL ..., rescind RELID, "
-           "hotadd RELID; in scripts also: wait ics [S], sleep MS");
+           "hotadd RELID; in scripts also: wait ics [S], sleep MS, measure MS");
     return 0;
 }
 
@@ -347,7 +349,8 @@ int root_console_exec(struct root_console *c, const char *line)
         return cmd_rescind(c, n > 1 ? w[1] : NULL);
     if (strcmp(w[0], "hotadd") == 0)
         return cmd_hotadd(c, n > 1 ? w[1] : NULL);
-    if (strcmp(w[0], "wait") == 0 || strcmp(w[0], "sleep") == 0) {
+    if (strcmp(w[0], "wait") == 0 || strcmp(w[0], "sleep") == 0 ||
+        strcmp(w[0], "measure") == 0) {
         say(c, "console: '%s' works in scripts only", w[0]);
         return -EINVAL;
     }
@@ -434,6 +437,15 @@ static void script_step(struct root_console *c, uint64_t now)
             if (now < c->wait_until)
                 return;
             c->wait_until = 0;
+            if (c->measuring) {
+                c->measuring = false;
+                uint64_t n =
+                    c->env.exit_count(c->env.ctx) - c->measure_start_exits;
+                uint64_t ms = (now - c->measure_start_ns) / 1000000;
+                say(c, "console: %llu exits in %llu ms: %llu per second",
+                    (unsigned long long)n, (unsigned long long)ms,
+                    (unsigned long long)(ms ? n * 1000 / ms : 0));
+            }
         }
         char *cmd = c->script[c->next++];
         char buf[ROOT_CONSOLE_LINE_MAX];
@@ -449,6 +461,12 @@ static void script_step(struct root_console *c, uint64_t now)
             c->wait_until = now + (uint64_t)s * 1000000000ull;
         } else if (n == 2 && strcmp(w[0], "sleep") == 0 &&
                    parse_u32(w[1], &arg) == 0) {
+            c->wait_until = now + (uint64_t)arg * 1000000ull;
+        } else if (n == 2 && strcmp(w[0], "measure") == 0 &&
+                   parse_u32(w[1], &arg) == 0 && arg && c->env.exit_count) {
+            c->measuring = true;
+            c->measure_start_ns = now;
+            c->measure_start_exits = c->env.exit_count(c->env.ctx);
             c->wait_until = now + (uint64_t)arg * 1000000ull;
         } else {
             say(c, "console> %s", cmd);

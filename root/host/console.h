@@ -23,6 +23,9 @@
  * Script-only:
  *   wait ics [SECONDS]        until all four ICs are up (default 30 s)
  *   sleep MS                  pause the script
+ *   measure MS                count the child's exits for MS milliseconds
+ *                             and print the rate ("N exits in MS ms: R per
+ *                             second")
  * Results arrive asynchronously as lines starting "console: ".
  */
 #ifndef ROOT_HOST_CONSOLE_H
@@ -47,6 +50,8 @@ struct root_console_env {
     uint64_t (*wall_ns)(void *ctx);
     /* The child's reference counter (100 ns), for time samples. */
     uint64_t (*child_ref_100ns)(void *ctx);
+    /* The child's VM exits so far; NULL if not counted. */
+    uint64_t (*exit_count)(void *ctx);
 };
 
 #define ROOT_CONSOLE_LINE_MAX 256

@@ -71,6 +71,13 @@ static uint64_t ref_100ns(void *ctx)
     return f->lb.now_ns / 100;
 }
 
+/* Pretend every 10 ms of virtual time costs one exit. */
+static uint64_t exit_count(void *ctx)
+{
+    struct fixture *f = ctx;
+    return f->lb.now_ns / 10000000;
+}
+
 static void g_shutdown(void *ctx, uint32_t flags)
 {
     (void)ctx;
@@ -111,8 +118,8 @@ static int setup(void **state)
     cur = f;
     assert_int_equal(lb_init(&f->lb, 256, NULL), 0);
     f->lb.verbose = getenv("LB_VERBOSE") != NULL;
-    struct root_console_env env = {f,      print,   print_stats,
-                                   now_ns, wall_ns, ref_100ns};
+    struct root_console_env env = {f,       print,     print_stats, now_ns,
+                                   wall_ns, ref_100ns, exit_count};
     f->con = root_console_create(&env);
     assert_non_null(f->con);
     f->host = ic_host_create(f->lb.srv, root_console_ic_events(f->con));
@@ -149,7 +156,7 @@ static void test_script_ics_kvp_shutdown(void **state)
     assert_int_equal(root_console_script(f->con,
                                          "wait ics 5; ics; kvp lookup 2 "
                                          "FullyQualifiedDomainName; sleep 200; "
-                                         "vmbus; shutdown"),
+                                         "measure 500; vmbus; shutdown"),
                      0);
     assert_true(root_console_busy(f->con));
     run(f, 300);
@@ -160,6 +167,7 @@ static void test_script_ics_kvp_shutdown(void **state)
     assert_true(
         found(f, "FullyQualifiedDomainName = \"enlight-console-test\""));
     assert_true(found(f, "vmbus connected"));
+    assert_true(found(f, "exits in 500 ms: 100 per second"));
     assert_true(found(f, "guest answered shutdown: status 0x00000000"));
     assert_int_equal(f->shutdowns, 1);
     /* Heartbeats flowed once a second and time sync reached the guest. */

@@ -1,0 +1,2 @@
+APPS += idle
+APP_idle_SRCS := apps/idle/main.c
