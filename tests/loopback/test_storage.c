@@ -1029,6 +1029,11 @@ static void test_sense_decode(void **state)
 
 int main(void)
 {
+    /* mkfs.fat and fsck.fat live in /usr/sbin, often not on a user's PATH */
+    char path[4096];
+    snprintf(path, sizeof(path), "%s:/usr/sbin:/sbin",
+             getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    setenv("PATH", path, 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_handshake, setup, teardown),
         cmocka_unit_test(test_version_fallback),

@@ -791,6 +791,11 @@ static void test_vfs_files_and_fsync(void **state)
 static int setup(void **state)
 {
     (void)state;
+    /* mkfs.fat and fsck.fat live in /usr/sbin, often not on a user's PATH */
+    char path[4096];
+    snprintf(path, sizeof(path), "%s:/usr/sbin:/sbin",
+             getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    setenv("PATH", path, 1);
     const char *t = getenv("TMPDIR");
     snprintf(tmpdir, sizeof(tmpdir), "%s/enlight-fat-XXXXXX", t ? t : "/tmp");
     if (!mkdtemp(tmpdir))

@@ -105,6 +105,11 @@ static void expect(struct kv *kv, const char *key, const char *val)
 static int group_setup(void **state)
 {
     (void)state;
+    /* mkfs.fat and fsck.fat live in /usr/sbin, often not on a user's PATH */
+    char path[4096];
+    snprintf(path, sizeof(path), "%s:/usr/sbin:/sbin",
+             getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    setenv("PATH", path, 1);
     char tmpl[256], cmd[600];
     const char *t = getenv("TMPDIR");
     snprintf(tmpl, sizeof(tmpl), "%s/enlight-kv-XXXXXX", t ? t : "/tmp");
