@@ -197,8 +197,8 @@ static int test_map(void *ctx, uint64_t gpa, uint32_t pages)
 
 static int test_unmap(void *ctx, uint64_t gpa)
 {
-    for (unsigned i = 0; i < child.mem.nregions; i++) {
-        const struct gmem_region *r = &child.mem.region[i];
+    for (unsigned i = 0; i < child.nregions; i++) {
+        const struct gmem_region *r = &child.region[i];
         if (r->gpa != gpa)
             continue;
         uint64_t base = (uint64_t)(uintptr_t)r->base, size = r->size;

@@ -31,6 +31,15 @@ void root_heap_init(void *base, size_t len);
  */
 int root_poller_add(void (*fn)(void *ctx), void *ctx, uint64_t max_idle_ns);
 
+/*
+ * Maps root memory (page-aligned, size a multiple of 4 KiB) into the
+ * child at gpa above its RAM, e.g. video memory where the child placed it
+ * in the VMBus MMIO window; vcpu_gpa_ptr() then reaches it too.  Returns 0,
+ * -EINVAL, -ENOSPC or -ENOMEM (svm_vm_map).  Unmap returns 0 or -ENOENT.
+ */
+int root_child_map(uint64_t gpa, uint64_t size, void *host);
+int root_child_unmap(uint64_t gpa);
+
 /* Calibrates the TSC (PIT) and the LAPIC timer; installs the timer. */
 void root_clock_init(void);
 

@@ -4,6 +4,7 @@
  */
 #include "root/hv/vcpu.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "root/hv/hv.h"
@@ -14,6 +15,51 @@ void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len)
     if (!m->base || len == 0 || gpa >= m->size || len > m->size - gpa)
         return NULL;
     return m->base + gpa;
+}
+
+void *vcpu_gpa_ptr(const struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+    void *p = gmem_ptr(&v->mem, gpa, len);
+    if (p || len == 0)
+        return p;
+    for (unsigned i = 0; i < v->nregions; i++) {
+        const struct gmem_region *r = &v->region[i];
+        if (gpa >= r->gpa && gpa - r->gpa < r->size &&
+            len <= r->size - (gpa - r->gpa))
+            return r->base + (gpa - r->gpa);
+    }
+    return NULL;
+}
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+int vcpu_add_region(struct vcpu *v, uint64_t gpa, uint64_t size, uint8_t *base)
+{
+    const uint64_t limit = 1ull << 52;
+    if (!base || size == 0 || (gpa | size) & 0xFFF || gpa >= limit ||
+        size > limit - gpa || overlaps(gpa, size, 0, v->mem.size))
+        return -EINVAL;
+    for (unsigned i = 0; i < v->nregions; i++)
+        if (overlaps(gpa, size, v->region[i].gpa, v->region[i].size))
+            return -EINVAL;
+    if (v->nregions >= VCPU_MAX_REGIONS)
+        return -ENOSPC;
+    v->region[v->nregions++] = (struct gmem_region){gpa, size, base};
+    return 0;
+}
+
+int vcpu_remove_region(struct vcpu *v, uint64_t gpa)
+{
+    for (unsigned i = 0; i < v->nregions; i++) {
+        if (v->region[i].gpa != gpa)
+            continue;
+        v->region[i] = v->region[--v->nregions];
+        return 0;
+    }
+    return -ENOENT;
 }
 
 void vcpu_init(struct vcpu *v, uint8_t *ram, uint64_t ram_size, uint64_t tsc_hz,

@@ -66,6 +66,14 @@ struct gmem {
  */
 void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
 
+/* Root memory mapped into the child above its RAM (e.g. video memory in
+ * the VMBus MMIO window); page-aligned. */
+#define VCPU_MAX_REGIONS 4u
+struct gmem_region {
+    uint64_t gpa, size;
+    uint8_t *base;
+};
+
 /* --- virtual local APIC state (root/hv/vapic.c) ------------------------- */
 struct vapic {
     uint64_t base_msr; /* IA32_APIC_BASE as the child sees it */
@@ -177,6 +185,8 @@ struct vcpu {
     bool int_shadow; /* STI/MOV SS shadow: no interrupt this instruction */
 
     struct gmem mem;
+    struct gmem_region region[VCPU_MAX_REGIONS];
+    unsigned nregions;
 
     /* Clock. */
     uint64_t now_tsc;
@@ -235,6 +245,20 @@ void root_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void vcpu_init(struct vcpu *v, uint8_t *ram, uint64_t ram_size, uint64_t tsc_hz,
                uint64_t now_tsc);
+
+/*
+ * Host pointer for guest-physical [gpa, gpa+len) in RAM or wholly inside
+ * one mapped region, else NULL.  For device backends (VMBus GPADLs may
+ * name region pages); the root's own emulation uses RAM only (gmem_ptr).
+ */
+void *vcpu_gpa_ptr(const struct vcpu *v, uint64_t gpa, uint64_t len);
+/*
+ * Adds a region: gpa and size page-aligned, size > 0, below 2^52, not
+ * overlapping RAM or another region.  Returns 0, -EINVAL, -ENOSPC.
+ */
+int vcpu_add_region(struct vcpu *v, uint64_t gpa, uint64_t size, uint8_t *base);
+/* Removes the region starting at gpa.  Returns 0 or -ENOENT. */
+int vcpu_remove_region(struct vcpu *v, uint64_t gpa);
 
 /* Reference time (100 ns since vcpu_init) at the given TSC. */
 uint64_t vcpu_ref_time_at(const struct vcpu *v, uint64_t tsc);

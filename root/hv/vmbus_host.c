@@ -14,10 +14,7 @@ static struct {
 
 static void *gpa_map(void *ctx, uint64_t gpa, uint64_t len)
 {
-    struct vcpu *v = ctx;
-    if (len == 0)
-        return gpa < v->mem.size ? v->mem.base + gpa : NULL;
-    return gmem_ptr(&v->mem, gpa, len);
+    return vcpu_gpa_ptr(ctx, gpa, len ? len : 1);
 }
 
 static int post_message(void *ctx, uint32_t sint, const void *payload,

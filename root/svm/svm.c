@@ -105,6 +105,73 @@ static int npt_build(struct svm_vm *vm, uint64_t hpa, uint64_t size,
     return 0;
 }
 
+/* The page table (last level) covering gpa, allocated on the way; NULL
+ * when out of memory or when a 2 MiB page already covers gpa. */
+static uint64_t *npt_pt(struct svm_vm *vm, uint64_t gpa,
+                        svm_page_alloc_fn alloc)
+{
+    uint64_t *table = vm->npt_pml4;
+    for (unsigned shift = 39; shift >= 21; shift -= 9) {
+        uint64_t *e = &table[(gpa >> shift) & 511];
+        if (!(*e & NPT_P)) {
+            if (!alloc)
+                return NULL;
+            void *t = alloc(1);
+            if (!t)
+                return NULL;
+            *e = pa(t) | NPT_TABLE;
+        } else if (*e & NPT_PS) {
+            return NULL;
+        }
+        table = (uint64_t *)(uintptr_t)(*e & 0x000FFFFFFFFFF000ull);
+    }
+    return table;
+}
+
+static void npt_clear(struct svm_vm *vm, uint64_t gpa, uint64_t size)
+{
+    for (uint64_t off = 0; off < size; off += 4096) {
+        uint64_t *pt = npt_pt(vm, gpa + off, NULL);
+        if (pt)
+            pt[((gpa + off) >> 12) & 511] = 0;
+    }
+    vm->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+}
+
+int svm_vm_map(struct svm_vm *vm, uint64_t gpa, uint64_t size, void *host,
+               svm_page_alloc_fn alloc)
+{
+    if ((uintptr_t)host & 0xFFF)
+        return -EINVAL;
+    int rc = vcpu_add_region(vm->v, gpa, size, host);
+    if (rc)
+        return rc;
+    for (uint64_t off = 0; off < size; off += 4096) {
+        uint64_t *pt = npt_pt(vm, gpa + off, alloc);
+        if (!pt) {
+            npt_clear(vm, gpa, off);
+            vcpu_remove_region(vm->v, gpa);
+            return -ENOMEM;
+        }
+        pt[((gpa + off) >> 12) & 511] = (pa(host) + off) | NPT_TABLE;
+    }
+    /* Mappings changed: drop cached translations (APM 15.16.1). */
+    vm->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+    return 0;
+}
+
+int svm_vm_unmap(struct svm_vm *vm, uint64_t gpa)
+{
+    const struct vcpu *v = vm->v;
+    for (unsigned i = 0; i < v->nregions; i++) {
+        if (v->region[i].gpa != gpa)
+            continue;
+        npt_clear(vm, gpa, v->region[i].size);
+        return vcpu_remove_region(vm->v, gpa);
+    }
+    return -ENOENT;
+}
+
 int svm_vm_create(struct svm_vm *vm, struct vcpu *v, struct pio_bus *pio,
                   svm_page_alloc_fn alloc)
 {

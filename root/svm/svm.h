@@ -65,6 +65,18 @@ int svm_enable(svm_page_alloc_fn alloc);
 int svm_vm_create(struct svm_vm *vm, struct vcpu *v, struct pio_bus *pio,
                   svm_page_alloc_fn alloc);
 
+/*
+ * Maps root memory at host (page-aligned, identity-mapped, size bytes) into
+ * the child at gpa, above its RAM: nested page tables by 4 KiB pages and a
+ * vcpu region, so vcpu_gpa_ptr() reaches it too.  Cached translations are
+ * flushed at the next entry.  Returns 0, -EINVAL (alignment, overlap with
+ * RAM or another region), -ENOSPC (too many regions), -ENOMEM.
+ */
+int svm_vm_map(struct svm_vm *vm, uint64_t gpa, uint64_t size, void *host,
+               svm_page_alloc_fn alloc);
+/* Removes the mapping that starts at gpa.  Returns 0 or -ENOENT. */
+int svm_vm_unmap(struct svm_vm *vm, uint64_t gpa);
+
 /* Puts the vCPU in the Multiboot machine state: 32-bit protected mode,
  * flat 4 GiB segments, paging off, EAX = magic, EBX = info. */
 void svm_vm_multiboot_state(struct svm_vm *vm, uint32_t entry, uint32_t magic,

@@ -396,6 +396,39 @@ static void test_stimers(void)
     check(wait_irq(VEC_STIMER_DIRECT, 1, 200), "stimer2 direct mode");
 }
 
+/* Root memory mapped above RAM at run time, then taken away again. */
+static void test_runtime_map(void)
+{
+    const uint64_t gpa = 0xF8000000ull; /* the VMBus MMIO window */
+    struct root_test_map_req *req =
+        (struct root_test_map_req *)((struct hv_input_post_message *)hc_in)
+            ->payload;
+    volatile uint64_t *p = (volatile uint64_t *)gpa;
+
+    memset(hc_in, 0, 256);
+    ((struct hv_input_post_message *)hc_in)->connection_id = ROOT_TEST_MAP_CONN;
+    ((struct hv_input_post_message *)hc_in)->message_type = 1;
+    ((struct hv_input_post_message *)hc_in)->payload_size = sizeof(*req);
+    req->gpa = gpa;
+    req->pages = 4;
+    uint16_t st = (uint16_t)hypercall(HVCALL_POST_MESSAGE, (uint64_t)hc_in, 0);
+    check(st == HV_STATUS_SUCCESS && p[0] == gpa && p[1000] == gpa + 8000 &&
+              p[2047] == gpa + 2047 * 8,
+          "root memory mapped at run time reads back");
+    p[5] = 0x1234;
+    check(p[5] == 0x1234, "mapped root memory is writable");
+    req->pages = 0;
+    st = (uint16_t)hypercall(HVCALL_POST_MESSAGE, (uint64_t)hc_in, 0);
+    uint64_t after = p[0]; /* unbacked now: reads float high */
+    check(st == HV_STATUS_SUCCESS && after == ~0ull,
+          "unmapped again: reads all-ones");
+    req->gpa = 0x1000; /* inside RAM */
+    req->pages = 1;
+    check((uint16_t)hypercall(HVCALL_POST_MESSAGE, (uint64_t)hc_in, 0) ==
+              HV_STATUS_INVALID_PARAMETER,
+          "mapping over RAM refused");
+}
+
 static void test_tsc_page(void)
 {
     wrmsr(HV_MSR_REFERENCE_TSC, (uint64_t)&tsc_page | 1);
@@ -562,6 +595,7 @@ void x86_main(uint32_t magic, uint64_t info_pa)
     test_synic();
     test_stimers();
     test_tsc_page();
+    test_runtime_map();
     test_apic();
     irq_disable();
     bench();

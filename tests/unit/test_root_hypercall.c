@@ -267,7 +267,7 @@ static void test_event_range(void **state)
 static void test_echo_port(void **state)
 {
     (void)state;
-    assert_int_equal(root_test_ports_add(&v), 0);
+    assert_int_equal(root_test_ports_add(&v, NULL), 0);
     /* SynIC off: the echo cannot be delivered. */
     put_post(0x2000, ROOT_TEST_MSG_CONN, 5, 4);
     ram[0x2010] = 2; /* SINT 2 */
@@ -302,7 +302,7 @@ static void test_random_calls(void **state)
 {
     uint64_t x = 0x9E3779B97F4A7C15ull;
     (void)state;
-    assert_int_equal(root_test_ports_add(&v), 0);
+    assert_int_equal(root_test_ports_add(&v, NULL), 0);
     hv_msr_write(&v, HV_MSR_SIMP, 0x5000 | 1);
     hv_msr_write(&v, HV_MSR_SIEFP, 0x6000 | 1);
     hv_msr_write(&v, HV_MSR_SCONTROL, 1);

@@ -274,6 +274,32 @@ static void test_walk_random(void **state)
     }
 }
 
+static void test_regions(void **state)
+{
+    static uint8_t vram[3 * 4096] __attribute__((aligned(4096)));
+    (void)state;
+    uint64_t top = RAM_SIZE;
+    assert_int_equal(vcpu_add_region(&v, 0xF8000000ull, sizeof(vram), vram), 0);
+    assert_ptr_equal(vcpu_gpa_ptr(&v, 0xF8001000ull, 8), vram + 4096);
+    assert_null(vcpu_gpa_ptr(&v, 0xF8002FFCull, 8)); /* runs past the end */
+    assert_null(gmem_ptr(&v.mem, 0xF8000000ull, 8)); /* RAM only */
+    assert_ptr_equal(vcpu_gpa_ptr(&v, 0x1000, 4), ram + 0x1000);
+    /* Overlaps, misalignment, wrap, RAM: refused. */
+    assert_int_equal(vcpu_add_region(&v, 0xF8002000ull, 4096, vram), -EINVAL);
+    assert_int_equal(vcpu_add_region(&v, top - 4096, 8192, vram), -EINVAL);
+    assert_int_equal(vcpu_add_region(&v, 0xF0000010ull, 4096, vram), -EINVAL);
+    assert_int_equal(vcpu_add_region(&v, 0xF0000000ull, 0, vram), -EINVAL);
+    assert_int_equal(vcpu_add_region(&v, 0xFFFFFFFFFFFFF000ull, 8192, vram),
+                     -EINVAL);
+    for (unsigned i = 1; i < VCPU_MAX_REGIONS; i++)
+        assert_int_equal(vcpu_add_region(&v, 0x100000000ull * i, 4096, vram),
+                         0);
+    assert_int_equal(vcpu_add_region(&v, 0x900000000ull, 4096, vram), -ENOSPC);
+    assert_int_equal(vcpu_remove_region(&v, 0xF8000000ull), 0);
+    assert_null(vcpu_gpa_ptr(&v, 0xF8001000ull, 8));
+    assert_int_equal(vcpu_remove_region(&v, 0xF8000000ull), -ENOENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +310,7 @@ int main(void)
         cmocka_unit_test_setup(test_fetch_across_pages, setup),
         cmocka_unit_test_setup(test_decode_random, setup),
         cmocka_unit_test_setup(test_walk_random, setup),
+        cmocka_unit_test_setup(test_regions, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
