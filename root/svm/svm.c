@@ -614,7 +614,8 @@ static void inject_event(struct svm_vm *vm)
         vm->pending_reinject = 0;
     } else if (v->exc.pending) {
         c->event_inj = v->exc.vector | SVM_EVTINJ_TYPE_EXC | SVM_EVTINJ_VALID;
-        if (v->exc.has_err)
+        /* Real mode pushes no error codes; VMRUN refuses one there. */
+        if (v->exc.has_err && (v->cr0 & X86_CR0_PE))
             c->event_inj |= SVM_EVTINJ_EV | ((uint64_t)v->exc.err << 32);
         v->exc.pending = false;
     }

@@ -3,8 +3,9 @@
 #   roottest  checks the Hyper-V interface from inside; status = failures
 #   hostile   garbage to every synthetic MSR, hypercall and port; exits 7
 #   triple    a triple fault; the root must report it and exit 101
+#   realmode  #GP injected into real mode; exits 5
 # (The top Makefile defines root_obj and ROOT_LDS after including this.)
-ROOT_TEST_CHILDREN := roottest hostile triple
+ROOT_TEST_CHILDREN := roottest hostile triple realmode
 ROOTTEST_SRCS := common/x86/start.S root/boot/mbheader.S \
 	root/boot/mb2header.S root/testchild/roottest.c common/x86/idt.c \
 	common/x86/trap.S common/x86/uart.c common/fmt.c
@@ -15,13 +16,15 @@ $(BUILD)/root/test/roottest.elf: $(ROOTTEST_OBJS) root/boot/root.ld
 	$(call say,LD,$@)$(LD) $(GUEST_LDFLAGS) -T root/boot/root.ld -o $@ \
 		$(ROOTTEST_OBJS) --start-group $(GUEST_LIBS) --end-group
 
-# The assembly children: one object each, linked at 1 MiB.
+# The assembly children: one object each, linked at the given address.
 define root_asm_child
 $(BUILD)/root/test/$(1).elf: $(BUILD)/root/root/testchild/$(1).S.o
 	@mkdir -p $$(@D)
 	$$(call say,LD,$$@)$$(LD) -nostdlib -static -z noexecstack \
-		-Ttext=0x100000 -e _start -o $$@ $$<
+		-Ttext=$(2) -e _start -o $$@ $$<
 endef
-$(foreach c,hostile triple,$(eval $(call root_asm_child,$(c))))
+$(eval $(call root_asm_child,hostile,0x100000))
+$(eval $(call root_asm_child,triple,0x100000))
+$(eval $(call root_asm_child,realmode,0x8000))
 
 EXTRA_ALL += $(patsubst %,$(BUILD)/root/test/%.elf,$(ROOT_TEST_CHILDREN))
