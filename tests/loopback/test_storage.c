@@ -732,6 +732,70 @@ static void test_direct_page_lists(void **state)
     destroy(f);
 }
 
+static uint32_t rnd(uint32_t *x)
+{
+    *x = *x * 1103515245u + 12345u;
+    return *x >> 8;
+}
+
+/* Random VSTOR packets from the guest side, in-band and GPA-direct with
+ * page lists in and out of guest memory: storvsp answers or drops each,
+ * and afterwards still serves a normal command. */
+static void test_random_guest_packets(void **state)
+{
+    struct fixture *f = *state;
+    static const struct vmbus_guid scsi = VMBUS_CLASS_SCSI;
+    struct vmbus_channel *ch = vmbus_find_channel(f->lb.vb, &scsi);
+    struct vmbus_platform gp = lb_guest_platform(&f->lb);
+    uint8_t *pages = gp.alloc_pages(gp.ctx, 4);
+    uint64_t base = lb_gpa(&f->lb, pages) >> 12;
+    uint32_t x = 777;
+    assert_non_null(ch);
+    for (int i = 0; i < 2000; i++) {
+        uint8_t raw[64];
+        for (unsigned k = 0; k < sizeof(raw); k++)
+            raw[k] = (uint8_t)rnd(&x);
+        struct vstor_packet *p = (struct vstor_packet *)raw;
+        uint32_t r = rnd(&x);
+        if (r & 1)
+            p->operation = VSTOR_OP_EXECUTE_SRB;
+        if (r & 2)
+            p->u.srb.cdb_length = (uint8_t)(1 + (r >> 4) % 16);
+        if (r & 4)
+            p->u.srb.lun = 0;
+        p->u.srb.path_id = (r & 8) ? 0 : p->u.srb.path_id;
+        p->u.srb.target_id = (r & 8) ? 0 : p->u.srb.target_id;
+        uint32_t len = 1 + rnd(&x) % 64;
+        uint64_t pfns[4];
+        for (int k = 0; k < 4; k++)
+            pfns[k] = (r & 16) ? base + (uint64_t)k : rnd(&x);
+        struct vmbus_chan_range range = {1 + rnd(&x) % 8192, rnd(&x) % 4096,
+                                         pfns};
+        if (range.byte_offset + range.byte_count > 4 * 4096)
+            range.byte_count = 4 * 4096 - range.byte_offset;
+        p->u.srb.data_transfer_length =
+            (r & 32) ? range.byte_count : rnd(&x) % 20000;
+        int rc = (r & 64)
+                     ? vmbus_chan_send_gpa(ch, &range, 1,
+                                           VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+                                           rnd(&x), raw, len)
+                     : vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND,
+                                       VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+                                       rnd(&x), raw, len);
+        if (rc == -EAGAIN || i % 8 == 0)
+            lb_pump(&f->lb);
+    }
+    lb_pump(&f->lb);
+    gp.free_pages(gp.ctx, pages, 4);
+    assert_int_equal(storvsp_get_stats(f->vsp)->in_flight, 0);
+    /* our own handshake state may have been reset by random
+     * BEGIN_INITIALIZATION packets: start again, then work normally */
+    assert_int_equal(storvsc_start(f->vsc), 0);
+    struct storvsc_cmd c;
+    uint8_t tur[16] = {SCSI_TEST_UNIT_READY};
+    assert_int_equal(run(f, 0, tur, 6, STORVSC_DIR_NONE, NULL, 0, &c), 0);
+}
+
 /* --- FAT32 on the whole stack ----------------------------------------------
  */
 
@@ -1009,6 +1073,54 @@ static void test_scripted_bad_replies(void **state)
     destroy(f);
 }
 
+/* Random completions and notes from the host: storvsc drops what names no
+ * request, fails what is malformed, and never crashes. */
+static void test_scripted_random_replies(void **state)
+{
+    (void)state;
+    struct fixture *f = make_scripted();
+    assert_int_equal(storvsc_start(f->vsc), 0);
+    struct storvsc_cmd c[8];
+    uint8_t bufs[8][4096];
+    uint32_t x = 99;
+    f->nseen = 0;
+    for (unsigned i = 0; i < 8; i++) {
+        memset(&c[i], 0, sizeof(c[i]));
+        c[i].cdb[0] = SCSI_READ_10;
+        c[i].cdb[8] = 8;
+        c[i].cdb_len = 10;
+        c[i].dir = STORVSC_DIR_IN;
+        c[i].buf = bufs[i];
+        c[i].len = 4096;
+        assert_int_equal(storvsc_submit(f->vsc, &c[i]), 0);
+    }
+    lb_pump(&f->lb);
+    assert_int_equal(f->nseen, 8);
+    for (int i = 0; i < 3000; i++) {
+        uint8_t raw[80];
+        for (unsigned k = 0; k < sizeof(raw); k++)
+            raw[k] = (uint8_t)rnd(&x);
+        uint32_t r = rnd(&x);
+        uint64_t id = (r & 1) ? f->seen[rnd(&x) % 8].id : rnd(&x);
+        if (r & 16)
+            memset(raw, 0, 12); /* COMPLETE_IO is 1: mostly not */
+        if (r & 32)
+            raw[0] = VSTOR_OP_COMPLETE_IO;
+        uint32_t len = 1 + rnd(&x) % sizeof(raw);
+        uint16_t type = (r & 4) ? VMBUS_PKT_DATA_INBAND : VMBUS_PKT_COMPLETION;
+        int rc = vmbus_server_chan_send(f->sch, type, 0, id, raw, len);
+        if (rc == -EAGAIN || i % 16 == 0)
+            lb_pump(&f->lb);
+    }
+    lb_pump(&f->lb);
+    /* every request got exactly one verdict, then the slots are free */
+    for (unsigned i = 0; i < 8; i++)
+        assert_int_equal(c[i].complete, 1);
+    assert_int_equal(storvsc_get_stats(f->vsc)->in_flight, 0);
+    assert_true(storvsc_get_stats(f->vsc)->bad_replies > 1000);
+    destroy(f);
+}
+
 static void test_sense_decode(void **state)
 {
     (void)state;
@@ -1054,9 +1166,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_random_cdbs, setup, teardown),
         cmocka_unit_test(test_direct_page_lists),
+        cmocka_unit_test_setup_teardown(test_random_guest_packets, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fat_over_storvsc, setup, teardown),
         cmocka_unit_test(test_scripted_handshake_failures),
         cmocka_unit_test(test_scripted_bad_replies),
+        cmocka_unit_test(test_scripted_random_replies),
         cmocka_unit_test(test_sense_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
