@@ -230,6 +230,7 @@ struct vcpu {
     /* Counters the root reports at child exit. */
     uint64_t unknown_msr_reads, unknown_msr_writes;
     uint64_t io_unknown_reads, io_unknown_writes;
+    uint64_t mmio_unbacked; /* accesses to addresses nothing backs */
     uint64_t hypercalls, injected_irqs;
 
     /* Cold: the SynIC's per-SINT message queues (struct synic). */

@@ -543,9 +543,11 @@ static void exit_npf(struct svm_vm *vm)
             val >>= 8 * (off & 3);
             set_reg(v, mi.reg, mi.dst_size, val);
         }
-    } else if (!mi.is_write) {
+    } else {
         /* Unbacked physical address: reads float high, writes vanish. */
-        set_reg(v, mi.reg, mi.dst_size, ~0ull >> (64 - 8 * mi.size));
+        v->mmio_unbacked++;
+        if (!mi.is_write)
+            set_reg(v, mi.reg, mi.dst_size, ~0ull >> (64 - 8 * mi.size));
     }
     v->rip += mi.len;
 }
@@ -736,12 +738,13 @@ void svm_vm_print_stats(const struct svm_vm *vm)
     }
     const struct vcpu *v = vm->v;
     root_log("  unknown MSR reads %llu writes %llu, unknown port reads %llu "
-             "writes %llu, hypercalls %llu, interrupts %llu, com1 bytes "
-             "%llu\n",
+             "writes %llu, unbacked MMIO %llu, hypercalls %llu, interrupts "
+             "%llu, com1 bytes %llu\n",
              (unsigned long long)v->unknown_msr_reads,
              (unsigned long long)v->unknown_msr_writes,
              (unsigned long long)v->io_unknown_reads,
              (unsigned long long)v->io_unknown_writes,
+             (unsigned long long)v->mmio_unbacked,
              (unsigned long long)v->hypercalls,
              (unsigned long long)v->injected_irqs,
              (unsigned long long)vm->pio->com1.tx_bytes);
