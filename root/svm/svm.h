@@ -8,13 +8,15 @@
 #ifndef ROOT_SVM_SVM_H
 #define ROOT_SVM_SVM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "root/dev/pio.h"
 #include "root/hv/vcpu.h"
 #include "root/svm/vmcb.h"
 
-/* Per-reason exit counters (index: exit code, INVALID folded to 0x3FF). */
+/* Per-reason exit counters, indexed by exit code; VMEXIT_INVALID counts in
+ * slot 0x3FF and codes beyond the table in 0x3FE (svm.c). */
 #define SVM_STAT_SLOTS (SVM_EXIT_MAX + 1)
 
 /* What the assembly entry reads and writes; offsets fixed for vmrun.S. */
@@ -27,6 +29,10 @@ struct svm_run_ctx {
     uint8_t host_fx[512];  /* +0x300 */
 };
 _Static_assert(sizeof(struct svm_run_ctx) == 0x500, "run ctx");
+_Static_assert(offsetof(struct svm_run_ctx, vmcb_pa) == 0x080, "vmrun.S");
+_Static_assert(offsetof(struct svm_run_ctx, host_save_pa) == 0x088, "vmrun.S");
+_Static_assert(offsetof(struct svm_run_ctx, guest_fx) == 0x100, "vmrun.S");
+_Static_assert(offsetof(struct svm_run_ctx, host_fx) == 0x300, "vmrun.S");
 
 struct svm_vm {
     struct vmcb *vmcb;
@@ -53,7 +59,8 @@ typedef void *(*svm_page_alloc_fn)(unsigned npages);
 
 /*
  * Checks for SVM + NPT, enables EFER.SVME and sets VM_HSAVE_PA.  Returns
- * 0, -ENODEV (no SVM or NPT in CPUID), -EPERM (disabled by VM_CR).
+ * 0, -ENODEV (no SVM or NPT in CPUID), -EPERM (disabled by VM_CR),
+ * -ENOMEM (no page for the host save area).
  */
 int svm_enable(svm_page_alloc_fn alloc);
 
