@@ -29,8 +29,8 @@ struct root_console {
     /* Script: commands run one after another from tick(). */
     char *script[ROOT_CONSOLE_SCRIPT_MAX];
     unsigned nscript, next;
-    uint64_t wait_until; /* sleep or wait deadline, 0 = none */
-    bool waiting_ics;
+    uint64_t wait_until;  /* sleep or wait deadline, 0 = none */
+    unsigned waiting_ics; /* mask of IC_HOST_* services waited for */
     bool measuring;
     uint64_t measure_start_ns, measure_start_exits;
     /* Time sync. */
@@ -110,12 +110,12 @@ void root_console_attach(struct root_console *c, struct vmbus_server *srv,
     c->ic = ic;
 }
 
-static bool all_ics_ready(const struct root_console *c)
+static bool ics_ready(const struct root_console *c, unsigned mask)
 {
     if (!c->ic)
         return false;
     for (unsigned s = 0; s < IC_HOST_COUNT; s++)
-        if (!ic_host_ready(c->ic, s))
+        if ((mask & (1u << s)) && !ic_host_ready(c->ic, s))
             return false;
     return true;
 }
@@ -155,7 +155,8 @@ static int cmd_help(struct root_console *c)
 {
     say(c, "console: commands: help, stats, vmbus, ics, shutdown [reboot], "
            "timesync, kvp get|set|lookup|enum POOL ..., rescind RELID, "
-           "hotadd RELID; in scripts also: wait ics [S], sleep MS, measure MS");
+           "hotadd RELID; in scripts also: wait ics [S], wait ic NAME [S], "
+           "sleep MS, measure MS");
     return 0;
 }
 
@@ -422,14 +423,17 @@ static void script_step(struct root_console *c, uint64_t now)
 {
     while (c->next < c->nscript) {
         if (c->waiting_ics) {
-            if (all_ics_ready(c)) {
-                c->waiting_ics = false;
+            if (ics_ready(c, c->waiting_ics)) {
+                say(c, "console: %s up",
+                    c->waiting_ics == (1u << IC_HOST_COUNT) - 1
+                        ? "all integration components are"
+                        : "the integration component is");
+                c->waiting_ics = 0;
                 c->wait_until = 0;
-                say(c, "console: all integration components are up");
             } else if (now >= c->wait_until) {
-                c->waiting_ics = false;
+                c->waiting_ics = 0;
                 c->wait_until = 0;
-                say(c, "console: wait ics: timed out");
+                say(c, "console: wait: timed out");
             } else {
                 return;
             }
@@ -453,12 +457,28 @@ static void script_step(struct root_console *c, uint64_t now)
         memcpy(buf, cmd, strlen(cmd) + 1);
         int n = split(buf, w);
         uint32_t arg;
+        unsigned mask = 0;
+        int sec_word = 2;
         if (n >= 2 && strcmp(w[0], "wait") == 0 && strcmp(w[1], "ics") == 0) {
+            mask = (1u << IC_HOST_COUNT) - 1;
+        } else if (n >= 3 && strcmp(w[0], "wait") == 0 &&
+                   strcmp(w[1], "ic") == 0) {
+            for (unsigned i = 0; i < IC_HOST_COUNT; i++)
+                if (strcmp(w[2], ic_names[i]) == 0)
+                    mask = 1u << i;
+            if (!mask)
+                say(c, "console: wait ic: unknown service '%s'", w[2]);
+            sec_word = 3;
+        }
+        if (mask) {
             uint32_t s = WAIT_ICS_DEFAULT_S;
-            if (n > 2 && parse_u32(w[2], &s))
-                say(c, "console: wait ics: bad seconds '%s'", w[2]);
-            c->waiting_ics = true;
+            if (n > sec_word && parse_u32(w[sec_word], &s))
+                say(c, "console: wait: bad seconds '%s'", w[sec_word]);
+            c->waiting_ics = mask;
             c->wait_until = now + (uint64_t)s * 1000000000ull;
+        } else if (n >= 1 && strcmp(w[0], "wait") == 0) {
+            if (!(n >= 3 && strcmp(w[1], "ic") == 0)) /* else said above */
+                say(c, "console: usage: wait ics [S] | wait ic NAME [S]");
         } else if (n == 2 && strcmp(w[0], "sleep") == 0 &&
                    parse_u32(w[1], &arg) == 0) {
             c->wait_until = now + (uint64_t)arg * 1000000ull;

@@ -22,6 +22,8 @@
  *   hotadd RELID              offer a rescinded device again
  * Script-only:
  *   wait ics [SECONDS]        until all four ICs are up (default 30 s)
+ *   wait ic NAME [SECONDS]    until one is (heartbeat, shutdown, timesync,
+ *                             kvp)
  *   sleep MS                  pause the script
  *   measure MS                count the child's exits for MS milliseconds
  *                             and print the rate ("N exits in MS ms: R per

@@ -251,10 +251,15 @@ static void test_script_limits(void **state)
     assert_false(root_console_busy(f->con));
     assert_int_equal(root_console_script(f->con, " ; ;"), 0);
     assert_false(root_console_busy(f->con));
-    assert_int_equal(root_console_script(f->con, "wait ics 1"), 0);
+    assert_int_equal(root_console_script(f->con,
+                                         "wait ic bogus; wait ic kvp 1; "
+                                         "wait ics 1"),
+                     0);
     f->lb.drop_to_guest = false;
     run(f, 200);
     assert_false(root_console_busy(f->con));
+    assert_true(found(f, "unknown service 'bogus'"));
+    assert_true(found(f, "the integration component is up"));
 }
 
 int main(void)
