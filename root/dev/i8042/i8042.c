@@ -1,0 +1,78 @@
+/* Polled i8042 keyboard; see i8042.h. */
+#include "root/dev/i8042/i8042.h"
+
+#include <errno.h>
+
+#include "common/x86/cpu.h"
+
+#define SPIN 100000u /* status polls before a step is given up */
+
+uint8_t i8042_ctr_value(uint8_t ctr)
+{
+    /* Polled: no interrupts; keyboard clock on, translation on. */
+    ctr &= (uint8_t) ~(I8042_CTR_KBDINT | I8042_CTR_AUXINT | I8042_CTR_KBDDIS);
+    return ctr | I8042_CTR_XLATE;
+}
+
+static int wait_write(void)
+{
+    for (unsigned i = 0; i < SPIN; i++)
+        if (!(inb(I8042_STATUS) & I8042_STS_IBF))
+            return 0;
+    return -ENODEV;
+}
+
+static int wait_read(void)
+{
+    for (unsigned i = 0; i < SPIN; i++)
+        if (inb(I8042_STATUS) & I8042_STS_OBF)
+            return 0;
+    return -ENODEV;
+}
+
+static void flush(void)
+{
+    for (unsigned i = 0; i < 64 && (inb(I8042_STATUS) & I8042_STS_OBF); i++)
+        (void)inb(I8042_DATA);
+}
+
+int i8042_init(void)
+{
+    if (inb(I8042_STATUS) == 0xFF)
+        return -ENODEV;
+    flush();
+    if (wait_write())
+        return -ENODEV;
+    outb(I8042_CMD, I8042_CMD_READ_CTR);
+    if (wait_read())
+        return -ENODEV;
+    uint8_t ctr = inb(I8042_DATA);
+    if (wait_write())
+        return -ENODEV;
+    outb(I8042_CMD, I8042_CMD_WRITE_CTR);
+    if (wait_write())
+        return -ENODEV;
+    outb(I8042_DATA, i8042_ctr_value(ctr));
+    if (wait_write())
+        return -ENODEV;
+    outb(I8042_CMD, I8042_CMD_KBD_ENABLE);
+    flush();
+    return 0;
+}
+
+unsigned i8042_poll(void (*fn)(void *ctx, uint8_t byte), void *ctx,
+                    unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; n < max && i < 2 * max; i++) {
+        uint8_t st = inb(I8042_STATUS);
+        if (!(st & I8042_STS_OBF))
+            break;
+        uint8_t byte = inb(I8042_DATA);
+        if (st & I8042_STS_AUX)
+            continue;
+        fn(ctx, byte);
+        n++;
+    }
+    return n;
+}

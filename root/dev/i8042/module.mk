@@ -1,0 +1,2 @@
+# root/dev/i8042/: the root machine's PS/2 keyboard, polled.
+ROOT_SRCS += root/dev/i8042/i8042.c

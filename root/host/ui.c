@@ -1,0 +1,171 @@
+/* Display, keyboard and pointer of the child; see ui.h. */
+#include "root/host/ui.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cmdline.h"
+#include "common/x86/cpu.h"
+#include "root/boot/root.h"
+#include "root/dev/bochs/bochs.h"
+#include "root/dev/i8042/i8042.h"
+#include "root/dev/vmmouse/vmmouse.h"
+#include "root/svm/svm.h"
+#include "root/vsp/input/kbd_vsp.h"
+#include "root/vsp/input/mouse_vsp.h"
+#include "root/vsp/video/synthvid_vsp.h"
+
+#define MAX_PHYS (4ull << 30) /* the root's identity map */
+#define POLL_MIN_NS 1000000ull
+#define POLL_IDLE_NS 10000000ull
+#define POLL_BATCH 64u
+
+struct root_ui {
+    struct vcpu *child;
+    struct bochs bochs;
+    bool have_bochs, have_kbd, have_mouse;
+    struct synthvid_vsp *video;
+    struct kbd_vsp *kbd;
+    struct mouse_vsp *mouse;
+    uint64_t poll_gap_tsc, last_poll_tsc;
+    uint64_t keys, pointer_events, mode_sets;
+};
+
+static void log_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    root_log("%s\n", line);
+}
+
+static uint8_t *set_mode(void *ctx, uint32_t width, uint32_t height,
+                         uint32_t *pitch)
+{
+    struct root_ui *u = ctx;
+    uint8_t *fb = bochs_set_mode(&u->bochs, width, height, pitch);
+    if (fb) {
+        u->mode_sets++;
+        root_log("ui: display %ux%u, 32 bpp\n", width, height);
+    } else {
+        root_log("ui: display refused %ux%u\n", width, height);
+    }
+    return fb;
+}
+
+static void on_scancode(void *ctx, uint8_t byte)
+{
+    struct root_ui *u = ctx;
+    u->keys++;
+    kbd_vsp_scancode(u->kbd, byte);
+}
+
+static void on_pointer(void *ctx, const struct vmmouse_event *ev)
+{
+    struct root_ui *u = ctx;
+    u->pointer_events++;
+    mouse_vsp_event(u->mouse, ev->x, ev->y, ev->buttons, ev->wheel);
+}
+
+static void poll(void *ctx)
+{
+    struct root_ui *u = ctx;
+    uint64_t now = rdtsc();
+    if (now - u->last_poll_tsc < u->poll_gap_tsc)
+        return;
+    u->last_poll_tsc = now;
+    if (u->have_kbd)
+        i8042_poll(on_scancode, u, POLL_BATCH);
+    if (u->have_mouse && vmmouse_poll(on_pointer, u, POLL_BATCH) < 0)
+        root_log("ui: pointer device error; reset\n");
+}
+
+static void start_video(struct root_ui *u, struct vmbus_server *srv)
+{
+    int rc = bochs_probe(&u->bochs, MAX_PHYS);
+    if (rc) {
+        root_log("ui: no Bochs VBE display (%d): no synthetic video\n", rc);
+        return;
+    }
+    const struct synthvid_vsp_backend be = {
+        .ctx = u,
+        .fb_bytes = u->bochs.fb_bytes,
+        .set_mode = set_mode,
+        .log = log_line,
+    };
+    rc = synthvid_vsp_create(srv, NULL, &be, &u->video);
+    if (rc) {
+        root_log("ui: synthetic video not offered (%d)\n", rc);
+        return;
+    }
+    u->have_bochs = true;
+    root_log("ui: %s at %02x.%x: DISPI %04x, %llu MiB frame buffer at "
+             "0x%llx\n",
+             u->bochs.is_vga ? "VGA" : "bochs-display", u->bochs.dev,
+             u->bochs.fn, u->bochs.id,
+             (unsigned long long)(u->bochs.fb_bytes >> 20),
+             (unsigned long long)bochs_fb_phys(&u->bochs));
+}
+
+static void start_keyboard(struct root_ui *u, struct vmbus_server *srv)
+{
+    int rc = i8042_init();
+    if (rc) {
+        root_log("ui: no PS/2 keyboard controller (%d)\n", rc);
+        return;
+    }
+    const struct kbd_vsp_backend be = {.ctx = u, .log = log_line};
+    rc = kbd_vsp_create(srv, &be, &u->kbd);
+    if (rc) {
+        root_log("ui: synthetic keyboard not offered (%d)\n", rc);
+        return;
+    }
+    u->have_kbd = true;
+    root_log("ui: PS/2 keyboard (set 1 by translation)\n");
+}
+
+static void start_pointer(struct root_ui *u, struct vmbus_server *srv)
+{
+    int rc = vmmouse_init();
+    if (rc) {
+        root_log("ui: no absolute pointer (vmmouse) (%d)\n", rc);
+        return;
+    }
+    const struct mouse_vsp_backend be = {.ctx = u, .log = log_line};
+    rc = mouse_vsp_create(srv, &be, &u->mouse);
+    if (rc) {
+        vmmouse_disable();
+        root_log("ui: synthetic mouse not offered (%d)\n", rc);
+        return;
+    }
+    u->have_mouse = true;
+    root_log("ui: absolute pointer (vmmouse)\n");
+}
+
+struct root_ui *root_ui_start(struct vcpu *child, struct vmbus_server *srv,
+                              const char *root_cmdline)
+{
+    char val[8];
+    if (cmdline_get(root_cmdline, "ui", val, sizeof(val)) == 1 &&
+        strcmp(val, "0") == 0) {
+        root_log("ui: off (ui=0)\n");
+        return NULL;
+    }
+    struct root_ui *u = calloc(1, sizeof(*u));
+    if (!u) {
+        root_log("ui: no memory\n");
+        return NULL;
+    }
+    u->child = child;
+    u->poll_gap_tsc = (uint64_t)((unsigned __int128)POLL_MIN_NS *
+                                 root_tsc_hz() / 1000000000u);
+    start_video(u, srv);
+    start_keyboard(u, srv);
+    start_pointer(u, srv);
+    if (!u->have_bochs && !u->have_kbd && !u->have_mouse) {
+        free(u);
+        return NULL;
+    }
+    if ((u->have_kbd || u->have_mouse) &&
+        root_poller_add(poll, u, POLL_IDLE_NS))
+        root_log("ui: no poller slot: keyboard and pointer stay silent\n");
+    return u;
+}

@@ -1,0 +1,31 @@
+/*
+ * The child's display, keyboard and pointer: the root machine's Bochs VBE
+ * display behind the synthetic video VSP, its PS/2 keyboard behind the
+ * synthetic keyboard VSP, and its absolute pointer (vmmouse) behind the
+ * synthhid mouse VSP.  Each VSP is offered only when its device answered
+ * its probe; the root's command line ui=0 offers none.  One poller reads
+ * the keyboard and the pointer at most once a millisecond, and at least
+ * every 10 ms while the child is halted.
+ *
+ * Frames are copied as dirty rectangles from the guest's VRAM (in its
+ * RAM) into the frame buffer: svm_vm_map() maps memory above the child's
+ * RAM only, so the nested-page-table mapping of the frame buffer at the
+ * VRAM address (synthvid_vsp_backend.map_vram) is not offered yet.
+ */
+#ifndef ROOT_HOST_UI_H
+#define ROOT_HOST_UI_H
+
+#include "root/hv/vcpu.h"
+#include "root/vmbus/server.h"
+
+struct root_ui;
+
+/*
+ * Probes the devices and creates the VSPs on srv.  Returns the UI state
+ * (NULL with ui=0, on no memory, or when no device was found; each case
+ * is logged).
+ */
+struct root_ui *root_ui_start(struct vcpu *child, struct vmbus_server *srv,
+                              const char *root_cmdline);
+
+#endif /* ROOT_HOST_UI_H */
