@@ -154,7 +154,7 @@ BENCH_BINS := $(patsubst %,$(BUILD)/bench/%,$(BENCH_PROGS))
 
 # ---------------------------------------------------------------------------
 # User-facing targets.
-.PHONY: all deps test test-unit test-loopback test-e2e fuzz format \
+.PHONY: all deps test test-unit test-loopback test-e2e test-linux fuzz format \
 	format-check iso run qemu qemu-gdb bench clean distclean help
 
 all: $(APP_IMAGES) $(ROOT_IMAGE) $(EXTRA_ALL)
@@ -173,6 +173,8 @@ test-loopback: $(LOOPBACK_BINS)
 	@$(PYTHON) tests/run --loopback
 test-e2e: all
 	@$(PYTHON) tests/run --e2e
+test-linux: all
+	@$(PYTHON) tests/run --linux
 fuzz: $(FUZZ_BINS)
 	@$(PYTHON) tests/run --fuzz-long
 
@@ -208,6 +210,7 @@ help:
 	@echo "make run          boot the default appliance ($(RUN_APP)) in QEMU"
 	@echo "make test         unit, loopback, fuzz smoke and QEMU end-to-end tests"
 	@echo "make test-unit | test-loopback | test-e2e   one depth only"
+	@echo "make test-linux   Debian's kernel as the child, its hv drivers"
 	@echo "make fuzz         run every fuzz target for longer"
 	@echo "make qemu APP=x   boot appliance x; make qemu-gdb APP=x waits for gdb"
 	@echo "make iso APP=x    GRUB (multiboot2) ISO in build/iso/"

@@ -32,6 +32,11 @@ struct root_console {
     uint64_t wait_until;  /* sleep or wait deadline, 0 = none */
     unsigned waiting_ics; /* mask of IC_HOST_* services waited for */
     bool measuring;
+    /* "wait text": the string, and the child's current output line. */
+    char want_text[64];
+    bool text_seen;
+    char child_line[160];
+    size_t child_len;
     uint64_t measure_start_ns, measure_start_exits;
     /* Time sync. */
     bool ts_sent;
@@ -359,6 +364,22 @@ int root_console_exec(struct root_console *c, const char *line)
     return -EINVAL;
 }
 
+void root_console_child_byte(struct root_console *c, uint8_t byte)
+{
+    if (!c->want_text[0])
+        return;
+    if (byte == '\n' || byte == '\r' ||
+        c->child_len + 1 >= sizeof(c->child_line)) {
+        c->child_line[c->child_len] = '\0';
+        if (strstr(c->child_line, c->want_text))
+            c->text_seen = true;
+        c->child_len = 0;
+        if (byte == '\n' || byte == '\r')
+            return;
+    }
+    c->child_line[c->child_len++] = (char)byte;
+}
+
 void root_console_input(struct root_console *c, int ch)
 {
     if (ch == '\r' || ch == '\n') {
@@ -422,7 +443,18 @@ int root_console_busy(const struct root_console *c)
 static void script_step(struct root_console *c, uint64_t now)
 {
     while (c->next < c->nscript) {
-        if (c->waiting_ics) {
+        if (c->want_text[0]) {
+            if (c->text_seen || now >= c->wait_until) {
+                say(c,
+                    c->text_seen ? "console: the child printed \"%s\""
+                                 : "console: wait text \"%s\": timed out",
+                    c->want_text);
+                c->want_text[0] = '\0';
+                c->wait_until = 0;
+            } else {
+                return;
+            }
+        } else if (c->waiting_ics) {
             if (ics_ready(c, c->waiting_ics)) {
                 say(c, "console: %s up",
                     c->waiting_ics == (1u << IC_HOST_COUNT) - 1
@@ -457,6 +489,17 @@ static void script_step(struct root_console *c, uint64_t now)
         memcpy(buf, cmd, strlen(cmd) + 1);
         int n = split(buf, w);
         uint32_t arg;
+        if (strncmp(cmd, "wait text ", 10) == 0 && cmd[10]) {
+            size_t l = strlen(cmd + 10);
+            if (l >= sizeof(c->want_text))
+                l = sizeof(c->want_text) - 1;
+            memcpy(c->want_text, cmd + 10, l);
+            c->want_text[l] = '\0';
+            c->text_seen = false;
+            c->child_len = 0;
+            c->wait_until = now + 120000000000ull;
+            continue;
+        }
         unsigned mask = 0;
         int sec_word = 2;
         if (n >= 2 && strcmp(w[0], "wait") == 0 && strcmp(w[1], "ics") == 0) {

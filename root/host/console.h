@@ -24,6 +24,8 @@
  *   wait ics [SECONDS]        until all four ICs are up (default 30 s)
  *   wait ic NAME [SECONDS]    until one is (heartbeat, shutdown, timesync,
  *                             kvp)
+ *   wait text STRING          until the child prints a line containing
+ *                             STRING on its serial port (120 s at most)
  *   sleep MS                  pause the script
  *   measure MS                count the child's exits for MS milliseconds
  *                             and print the rate ("N exits in MS ms: R per
@@ -79,6 +81,8 @@ int root_console_exec(struct root_console *c, const char *line);
 int root_console_script(struct root_console *c, const char *script);
 /* Call from the root's loop: IC heartbeats and time samples, script steps. */
 void root_console_tick(struct root_console *c);
+/* A byte the child wrote to its serial port (for "wait text"). */
+void root_console_child_byte(struct root_console *c, uint8_t byte);
 /* True when a script is queued and not finished. */
 int root_console_busy(const struct root_console *c);
 

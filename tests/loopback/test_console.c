@@ -259,6 +259,16 @@ static void test_script_limits(void **state)
     run(f, 200);
     assert_false(root_console_busy(f->con));
     assert_true(found(f, "unknown service 'bogus'"));
+    /* wait text: matched within a line of the child's serial output. */
+    assert_int_equal(root_console_script(f->con, "wait text ready now; ics"),
+                     0);
+    run(f, 5);
+    assert_true(root_console_busy(f->con));
+    for (const char *p = "boot...\nall ready now!\n"; *p; p++)
+        root_console_child_byte(f->con, (uint8_t)*p);
+    run(f, 5);
+    assert_false(root_console_busy(f->con));
+    assert_true(found(f, "the child printed \"ready now\""));
     assert_true(found(f, "the integration component is up"));
 }
 
