@@ -50,5 +50,5 @@ HOST_LDFLAGS := $(SANITIZE)
 HOST_LIBS    := -lcmocka -lpthread
 
 FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -O1 -g -I. -I$(MBINC) \
-        -D_DEFAULT_SOURCE -DENLIGHT_HOST -DENLIGHT_FUZZ \
+        -D_DEFAULT_SOURCE -DENLIGHT_HOST -DENLIGHT_FUZZ -MMD -MP \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

@@ -74,15 +74,6 @@ int ic_host_kvp_delete(struct ic_host *ic, uint8_t pool, const char *key);
  * Finds `key` in a pool by enumerating it (what Hyper-V does for the
  * intrinsic pool, and what Linux guests answer): one kvp_result with op
  * IC_KVP_OP_ENUMERATE reports the match (status IC_S_OK) or, after the
- * last entry, IC_E_FAIL (or the guest's error) with the key asked for and
- * an empty value.  Entries that don't match are not reported.  One lookup
- * at a time: -EBUSY while one runs; otherwise as the other requests.
- */
-int ic_host_kvp_lookup(struct ic_host *ic, uint8_t pool, const char *key);
-/*
- * Finds `key` in a pool by enumerating it (what Hyper-V does for the
- * intrinsic pool, and what Linux guests answer): one kvp_result with op
- * IC_KVP_OP_ENUMERATE reports the match (status IC_S_OK) or, after the
  * last entry, the failure status with the key asked for and an empty
  * value.  Entries that don't match are not reported.  One lookup at a
  * time: -EBUSY while one runs; errors as the other requests.

@@ -7,7 +7,7 @@ KIT_SRCS += vsc/video/synthvid.c vsc/video/gfx.c vsc/video/psf.c \
 CONSOLE_FONT ?= Lat15-Fixed16.psf.gz
 CONSOLE_FONT_C := $(BUILD)/gen/console_font.c
 KIT_SRCS += $(CONSOLE_FONT_C)
-$(CONSOLE_FONT_C): vsc/video/mkfont
+$(CONSOLE_FONT_C): vsc/video/mkfont | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(call say,FONT,$@)vsc/video/mkfont $(CONSOLE_FONT) \
 		$(ENLIGHT_CACHE)/fonts $@
