@@ -7,13 +7,6 @@
 
 #define SPIN 100000u /* status polls before a step is given up */
 
-uint8_t i8042_ctr_value(uint8_t ctr)
-{
-    /* Polled: no interrupts; keyboard clock on, translation on. */
-    ctr &= (uint8_t) ~(I8042_CTR_KBDINT | I8042_CTR_AUXINT | I8042_CTR_KBDDIS);
-    return ctr | I8042_CTR_XLATE;
-}
-
 static int wait_write(void)
 {
     for (unsigned i = 0; i < SPIN; i++)
