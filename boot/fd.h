@@ -1,6 +1,7 @@
 /*
- * File descriptors beyond the console (0-2) for newlib's open/read/write:
- * the storage layer installs an open hook and per-file operations.
+ * File descriptors beyond the console (0-2) for newlib's open/read/write,
+ * and the path calls (open, unlink, rename, stat): the storage layer
+ * installs its file system and per-file operations.
  */
 #ifndef BOOT_FD_H
 #define BOOT_FD_H
@@ -21,8 +22,17 @@ struct fd_ops {
 /* Returns the new descriptor (>= 3), or -EMFILE. */
 int fd_install(const struct fd_ops *ops, void *priv);
 
-/* open(path, flags, mode): returns a descriptor or a negative errno. */
-typedef int (*fd_open_fn)(const char *path, int flags, int mode);
-void fd_set_open(fd_open_fn fn);
+/*
+ * The file system behind newlib's path calls.  Each returns a descriptor
+ * (open) or 0, or a negative errno.  Any member may be NULL.
+ */
+struct fd_fs_ops {
+    int (*open)(const char *path, int flags, int mode);
+    int (*unlink)(const char *path);
+    int (*rename)(const char *from, const char *to);
+    int (*stat)(const char *path, struct stat *st);
+};
+/* Installs ops (copied by reference; NULL removes the file system). */
+void fd_set_fs(const struct fd_fs_ops *ops);
 
 #endif /* BOOT_FD_H */

@@ -20,7 +20,7 @@ static struct {
     const struct fd_ops *ops;
     void *priv;
 } fds[MAX_FDS];
-static fd_open_fn open_hook;
+static const struct fd_fs_ops *fs;
 static uint8_t *brk;
 
 /* Prototypes for the glue newlib calls. */
@@ -36,6 +36,7 @@ int kill(int pid, int sig);
 int getpid(void);
 clock_t times(struct tms *t);
 int unlink(const char *path);
+int rename(const char *from, const char *to);
 int link(const char *a, const char *b);
 int stat(const char *path, struct stat *st);
 int fork(void);
@@ -65,9 +66,9 @@ int fd_install(const struct fd_ops *ops, void *priv)
     return -EMFILE;
 }
 
-void fd_set_open(fd_open_fn fn)
+void fd_set_fs(const struct fd_fs_ops *ops)
 {
-    open_hook = fn;
+    fs = ops;
 }
 
 static int valid(int fd)
@@ -170,9 +171,9 @@ off_t lseek(int fd, off_t off, int whence)
 
 int open(const char *path, int flags, int mode)
 {
-    if (!open_hook)
+    if (!fs || !fs->open)
         return fail(ENOENT);
-    int r = open_hook(path, flags, mode);
+    int r = fs->open(path, flags, mode);
     return r < 0 ? fail(-r) : r;
 }
 
@@ -245,8 +246,19 @@ unsigned sleep(unsigned s)
 
 int unlink(const char *path)
 {
-    (void)path;
-    return fail(ENOENT);
+    if (!fs || !fs->unlink)
+        return fail(ENOENT);
+    int r = fs->unlink(path);
+    return r < 0 ? fail(-r) : 0;
+}
+
+/* Replaces newlib's rename(), which would go through link() and unlink(). */
+int rename(const char *from, const char *to)
+{
+    if (!fs || !fs->rename)
+        return fail(ENOENT);
+    int r = fs->rename(from, to);
+    return r < 0 ? fail(-r) : 0;
 }
 
 int link(const char *a, const char *b)
@@ -258,6 +270,10 @@ int link(const char *a, const char *b)
 
 int stat(const char *path, struct stat *st)
 {
+    if (fs && fs->stat) {
+        int r = fs->stat(path, st);
+        return r < 0 ? fail(-r) : 0;
+    }
     int fd = open(path, 0, 0);
     if (fd < 0)
         return -1;

@@ -46,6 +46,13 @@ struct fat_vol *vfs_volume(void)
     return vfs.vol;
 }
 
+static const struct fd_fs_ops vfs_fs = {
+    .open = vfs_open,
+    .unlink = vfs_unlink,
+    .rename = vfs_rename,
+    .stat = vfs_stat,
+};
+
 int vfs_mount(struct blk_dev *dev, unsigned flags)
 {
     struct part parts[16];
@@ -72,7 +79,7 @@ int vfs_mount(struct blk_dev *dev, unsigned flags)
 #ifndef ENLIGHT_HOST
     fat_set_clock(vfs.vol, wall_seconds);
 #endif
-    fd_set_open(vfs_open);
+    fd_set_fs(&vfs_fs);
     return 0;
 }
 
@@ -82,7 +89,7 @@ int vfs_unmount(void)
         return 0;
     if (vfs.open)
         return -EBUSY;
-    fd_set_open(NULL);
+    fd_set_fs(NULL);
     int r = fat_unmount(vfs.vol);
     if (r == -EBUSY)
         return r;
@@ -298,6 +305,7 @@ void vfs_closedir(struct vfs_dir *d)
 extern int errno;
 int fsync(int fd);
 int mkdir(const char *path, mode_t mode);
+int rmdir(const char *path);
 
 int fsync(int fd)
 {
@@ -312,6 +320,16 @@ int fsync(int fd)
 int mkdir(const char *path, mode_t mode)
 {
     int r = vfs_mkdir(path, (int)mode);
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
+    return 0;
+}
+
+int rmdir(const char *path)
+{
+    int r = vfs_rmdir(path);
     if (r < 0) {
         errno = -r;
         return -1;

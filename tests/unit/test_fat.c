@@ -712,7 +712,7 @@ static void test_partitioned_disk_stays_in_bounds(void **state)
 
 static const struct fd_ops *fake_ops[64];
 static void *fake_priv[64];
-static fd_open_fn fake_open;
+static int (*fake_open)(const char *path, int flags, int mode);
 
 int fd_install(const struct fd_ops *ops, void *priv)
 {
@@ -725,9 +725,9 @@ int fd_install(const struct fd_ops *ops, void *priv)
     return -EMFILE;
 }
 
-void fd_set_open(fd_open_fn fn)
+void fd_set_fs(const struct fd_fs_ops *ops)
 {
-    fake_open = fn;
+    fake_open = ops ? ops->open : NULL;
 }
 
 static int fake_close(int fd)
