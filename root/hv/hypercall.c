@@ -98,8 +98,34 @@ static uint16_t hc_long_spin_wait(struct vcpu *v, const struct hc_input *in,
 }
 
 /* TLFS appendix A: the calls the root implements.  Bounds-checked. */
+/*
+ * Partition management and the memory pool (TLFS appendix A, codes
+ * 0x0040-0x004A) need privileges a child does not hold (CreatePartitions,
+ * AccessPartitionId, AccessMemoryPool: CPUID 0x40000003 EBX bits 0-2).
+ */
+static uint16_t hc_denied(struct vcpu *v, const struct hc_input *in,
+                          uint32_t *reps_done)
+{
+    return HV_STATUS_ACCESS_DENIED;
+}
+#define HC_DENIED                                                              \
+    {                                                                          \
+        hc_denied, false, true, true, 0                                        \
+    }
+
 static const struct hc_desc hc_table[] = {
     [HVCALL_NOTIFY_LONG_SPIN_WAIT] = {hc_long_spin_wait, false, true, false, 0},
+    [0x0040] = HC_DENIED, /* HvCallCreatePartition */
+    [0x0041] = HC_DENIED, /* HvCallInitializePartition */
+    [0x0042] = HC_DENIED, /* HvCallFinalizePartition */
+    [0x0043] = HC_DENIED, /* HvCallDeletePartition */
+    [0x0044] = HC_DENIED, /* HvCallGetPartitionProperty */
+    [0x0045] = HC_DENIED, /* HvCallSetPartitionProperty */
+    [0x0046] = HC_DENIED, /* HvCallGetPartitionId */
+    [0x0047] = HC_DENIED, /* HvCallGetNextChildPartition */
+    [0x0048] = HC_DENIED, /* HvCallDepositMemory (rep) */
+    [0x0049] = HC_DENIED, /* HvCallWithdrawMemory (rep) */
+    [0x004A] = HC_DENIED, /* HvCallGetMemoryBalance */
     [HVCALL_POST_MESSAGE] = {hc_post_message, false, false, true,
                              sizeof(struct hv_input_post_message)},
     [HVCALL_SIGNAL_EVENT] = {hc_signal_event, false, true, true,
@@ -130,6 +156,8 @@ static uint64_t hc_dispatch(struct vcpu *v, uint64_t control, uint64_t p1,
         d = &hc_table[in.code];
     if (!d)
         return HV_STATUS_INVALID_HYPERCALL_CODE;
+    if (d->fn == hc_denied)
+        return HV_STATUS_ACCESS_DENIED; /* before looking at the input */
     if ((control & HV_HC_RSVD_MASK) || (control & HV_HC_NESTED))
         return HV_STATUS_INVALID_HYPERCALL_INPUT;
     if (in.varhead8 != 0)

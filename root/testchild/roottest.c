@@ -276,6 +276,9 @@ static void test_hypercalls(void)
 
     check(hypercall(0x7FFF, 0, 0) == HV_STATUS_INVALID_HYPERCALL_CODE,
           "unknown call code: INVALID_HYPERCALL_CODE");
+    check(hypercall(0x0046, (uint64_t)hc_in, (uint64_t)hc_in + 2048) ==
+              HV_STATUS_ACCESS_DENIED,
+          "HvCallGetPartitionId without the privilege: ACCESS_DENIED");
     check(post(0xABCDEF, 1, 8, 0) == HV_STATUS_INVALID_CONNECTION_ID,
           "post to unknown connection: INVALID_CONNECTION_ID");
     check(post(ROOT_TEST_MSG_CONN, 1, 241, 2) == HV_STATUS_INVALID_PARAMETER,

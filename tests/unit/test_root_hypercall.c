@@ -108,6 +108,15 @@ static void test_unknown_code(void **state)
     assert_int_equal(call(0x0099, 0, 0), HV_STATUS_INVALID_HYPERCALL_CODE);
 }
 
+static void test_privileged_calls_denied(void **state)
+{
+    (void)state;
+    for (uint16_t code = 0x40; code <= 0x4A; code++)
+        assert_int_equal(call(code | (1ull << 32), 0x2000, 0),
+                         HV_STATUS_ACCESS_DENIED);
+    assert_int_equal(call(0x4B, 0, 0), HV_STATUS_INVALID_HYPERCALL_CODE);
+}
+
 static void test_input_value_checks(void **state)
 {
     (void)state;
@@ -328,6 +337,7 @@ static void test_random_calls(void **state)
                     st == HV_STATUS_INVALID_HYPERCALL_INPUT ||
                     st == HV_STATUS_INVALID_ALIGNMENT ||
                     st == HV_STATUS_INVALID_PARAMETER ||
+                    st == HV_STATUS_ACCESS_DENIED ||
                     st == HV_STATUS_INVALID_CONNECTION_ID ||
                     st == HV_STATUS_INSUFFICIENT_BUFFERS ||
                     st == HV_STATUS_INVALID_SYNIC_STATE);
@@ -346,6 +356,7 @@ int main(void)
         cmocka_unit_test_setup(test_not_enabled_is_ud, setup),
         cmocka_unit_test_setup(test_cpl3_and_real_mode_are_ud, setup),
         cmocka_unit_test_setup(test_unknown_code, setup),
+        cmocka_unit_test_setup(test_privileged_calls_denied, setup),
         cmocka_unit_test_setup(test_input_value_checks, setup),
         cmocka_unit_test_setup(test_post_message, setup),
         cmocka_unit_test_setup(test_post_message_bad_input, setup),
