@@ -6,7 +6,8 @@
  *
  * Commands: help, devices, ls [PATH], cat FILE (the FAT volume on SCSI
  * LUN 0, when offered), net (address and counters, when a network adapter
- * is offered), kvp, uptime, mode WxH, echo TEXT, poweroff.
+ * is offered), kvp, uptime, mode WxH, bench [SECONDS] (full-screen updates
+ * per second), echo TEXT, poweroff.
  *
  * Arguments (key=value): mode=WxH (default 1024x768), exit_after=S (stop
  * with status 0 after S seconds; 0 = never).
@@ -312,6 +313,48 @@ static void cmd_mode(const char *arg)
         out("mode: %ux%u\n", w, h);
 }
 
+/*
+ * bench SECONDS: full-screen updates (fill, one whole-screen dirty
+ * rectangle) for that long; a mode set with the same mode at the end is
+ * acknowledged only after the host took every earlier rectangle, so the
+ * rate counts frames the host finished.
+ */
+static void cmd_bench(const char *arg)
+{
+    uint64_t secs = arg ? strtoull(arg, NULL, 0) : 5;
+    if (!secs || secs > 600)
+        secs = 5;
+    struct gfx_rect all = {0, 0, c.full.width, c.full.height};
+    struct synthvid_rect d = {0, 0, (int32_t)c.full.width,
+                              (int32_t)c.full.height};
+    uint64_t start = clock_now_ns(), end = start + secs * 1000000000ull;
+    uint64_t frames = 0, retries = 0;
+    while (clock_now_ns() < end) {
+        gfx_fill(&c.full, all, frames & 1 ? BG : GFX_RGB(0x40, 0x20, 0x10));
+        int rc;
+        while ((rc = synthvid_vsc_dirty(c.video, &d, 1)) == -EAGAIN) {
+            retries++;
+            partition_wait(clock_now_ns() + 1000000ull);
+        }
+        if (rc) {
+            out("bench: dirty failed: %d\n", rc);
+            break;
+        }
+        frames++;
+    }
+    int rc = synthvid_vsc_set_mode(c.video, c.full.width, c.full.height);
+    uint64_t ns = clock_now_ns() - start;
+    if (rc == 0)
+        rc = attach();
+    out("bench: %llu full-screen frames (%ux%u) in %llu ms: %llu.%llu per "
+        "second, %llu ring-full waits%s\n",
+        (unsigned long long)frames, c.full.width, c.full.height,
+        (unsigned long long)(ns / 1000000u),
+        (unsigned long long)(frames * 1000000000ull / ns),
+        (unsigned long long)(frames * 10000000000ull / ns % 10),
+        (unsigned long long)retries, rc ? " (mode set failed)" : "");
+}
+
 static void run_line(char *line)
 {
     char *cmd = strtok(line, " ");
@@ -320,7 +363,7 @@ static void run_line(char *line)
         return;
     if (!strcmp(cmd, "help")) {
         out("commands: help devices ls [PATH] cat FILE net kvp uptime "
-            "mode WxH echo TEXT poweroff\n");
+            "mode WxH bench [SECONDS] echo TEXT poweroff\n");
     } else if (!strcmp(cmd, "devices")) {
         cmd_devices();
     } else if (!strcmp(cmd, "ls")) {
@@ -340,6 +383,8 @@ static void run_line(char *line)
             (unsigned long long)(ms % 1000));
     } else if (!strcmp(cmd, "mode")) {
         cmd_mode(arg);
+    } else if (!strcmp(cmd, "bench")) {
+        cmd_bench(arg);
     } else if (!strcmp(cmd, "echo")) {
         out("%s\n", arg ? arg : "");
     } else if (!strcmp(cmd, "poweroff")) {
