@@ -1,6 +1,7 @@
 /* Display, keyboard and pointer of the child; see ui.h. */
 #include "root/host/ui.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@
 #define POLL_MIN_NS 1000000ull
 #define POLL_IDLE_NS 10000000ull
 #define POLL_BATCH 64u
+#define APIC_RANGE 0xFEC00000ull /* IOAPIC and local APIC from here */
 
 struct root_ui {
     struct vcpu *child;
@@ -27,6 +29,7 @@ struct root_ui {
     struct synthvid_vsp *video;
     struct kbd_vsp *kbd;
     struct mouse_vsp *mouse;
+    uint64_t placed_gpa; /* frame buffer mapped into the child here */
     uint64_t poll_gap_tsc, last_poll_tsc;
     uint64_t keys, pointer_events, mode_sets;
 };
@@ -49,6 +52,37 @@ static uint8_t *set_mode(void *ctx, uint32_t width, uint32_t height,
         root_log("ui: display refused %ux%u\n", width, height);
     }
     return fb;
+}
+
+/*
+ * The guest's VRAM outside its RAM (the VMBus MMIO window): the frame
+ * buffer itself goes there, so frames cost no copy.  Not over the
+ * IOAPIC/LAPIC range, which the child reaches through exits.
+ */
+static int place_vram(void *ctx, uint64_t gpa, uint64_t bytes)
+{
+    struct root_ui *u = ctx;
+    if (!gpa) {
+        if (u->placed_gpa && root_child_unmap(u->placed_gpa) == 0)
+            root_log("ui: VRAM at 0x%llx unmapped\n",
+                     (unsigned long long)u->placed_gpa);
+        u->placed_gpa = 0;
+        return 0;
+    }
+    if (u->placed_gpa || bytes == 0 || bytes > u->bochs.fb_bytes ||
+        bytes % 4096u || gpa + bytes < gpa || gpa + bytes > APIC_RANGE)
+        return -EINVAL;
+    int rc = root_child_map(gpa, bytes, u->bochs.fb);
+    if (rc) {
+        root_log("ui: cannot map the frame buffer at 0x%llx (%d)\n",
+                 (unsigned long long)gpa, rc);
+        return rc;
+    }
+    u->placed_gpa = gpa;
+    root_log("ui: frame buffer mapped as the guest's VRAM at 0x%llx (%llu "
+             "MiB): no copies\n",
+             (unsigned long long)gpa, (unsigned long long)(bytes >> 20));
+    return 0;
 }
 
 static void on_scancode(void *ctx, uint8_t byte)
@@ -89,6 +123,7 @@ static void start_video(struct root_ui *u, struct vmbus_server *srv)
         .ctx = u,
         .fb_bytes = u->bochs.fb_bytes,
         .set_mode = set_mode,
+        .place_vram = place_vram,
         .log = log_line,
     };
     rc = synthvid_vsp_create(srv, NULL, &be, &u->video);

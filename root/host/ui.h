@@ -7,10 +7,13 @@
  * the keyboard and the pointer at most once a millisecond, and at least
  * every 10 ms while the child is halted.
  *
- * Frames are copied as dirty rectangles from the guest's VRAM (in its
- * RAM) into the frame buffer: svm_vm_map() maps memory above the child's
- * RAM only, so the nested-page-table mapping of the frame buffer at the
- * VRAM address (synthvid_vsp_backend.map_vram) is not offered yet.
+ * Where the guest puts its VRAM outside its RAM (the VMBus MMIO window,
+ * as Linux's hyperv_drm does), the frame buffer itself is mapped there
+ * into the child's nested page tables (place_vram): frames cost no copy.
+ * VRAM in the guest's RAM (the kit's VSC) is copied by dirty rectangles
+ * into the frame buffer: svm_vm_map() maps memory above the child's RAM
+ * only, so laying the frame buffer over RAM pages (map_vram) is not
+ * offered yet.
  */
 #ifndef ROOT_HOST_UI_H
 #define ROOT_HOST_UI_H

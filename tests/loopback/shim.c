@@ -130,6 +130,10 @@ static void *h_gpa_map(void *ctx, uint64_t gpa, uint64_t len)
     struct lb *lb = ctx;
     uint64_t size = (uint64_t)lb->npages * HV_PAGE_SIZE;
 
+    if (lb->extra && gpa >= lb->extra_gpa &&
+        gpa - lb->extra_gpa <= lb->extra_len &&
+        len <= lb->extra_len - (gpa - lb->extra_gpa))
+        return lb->extra + (gpa - lb->extra_gpa);
     if (gpa >= size || len > size - gpa)
         return NULL;
     return lb->mem + gpa;

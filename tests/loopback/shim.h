@@ -50,6 +50,11 @@ struct lb {
     bool sint_raised;
     uint64_t sints_raised;
 
+    /* Optional memory the host reaches above the guest's RAM (a device
+     * mapped into the guest's address space), e.g. a frame buffer. */
+    uint8_t *extra;
+    uint64_t extra_gpa, extra_len;
+
     uint64_t now_ns;
     unsigned logs;            /* lines logged */
     char last_log[160];       /* last line */

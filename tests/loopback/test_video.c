@@ -81,6 +81,10 @@ struct fbtest {
     bool can_map;        /* map_vram succeeds */
     uint64_t mapped_gpa; /* 0: not mapped */
     unsigned map_calls;
+    struct lb *lb;     /* place_vram maps fb into it */
+    bool can_place;    /* place_vram succeeds */
+    bool place_broken; /* ... but the memory stays unreachable */
+    unsigned place_calls;
 };
 
 static uint8_t *fb_set_mode(void *ctx, uint32_t w, uint32_t h, uint32_t *pitch)
@@ -113,6 +117,26 @@ static int fb_map_vram(void *ctx, uint64_t gpa, uint64_t bytes)
     if (gpa && !t->can_map)
         return -ENOTSUP;
     t->mapped_gpa = gpa;
+    return 0;
+}
+
+static int fb_place_vram(void *ctx, uint64_t gpa, uint64_t bytes)
+{
+    struct fbtest *t = ctx;
+
+    t->place_calls++;
+    if (!gpa) {
+        t->lb->extra = NULL;
+        t->lb->extra_gpa = t->lb->extra_len = 0;
+        return 0;
+    }
+    if (!t->can_place || bytes > FB_BYTES)
+        return -EINVAL;
+    if (!t->place_broken) {
+        t->lb->extra = t->fb;
+        t->lb->extra_gpa = gpa;
+        t->lb->extra_len = bytes;
+    }
     return 0;
 }
 
@@ -171,6 +195,8 @@ static void fx_init_pages(struct fx *f, uint32_t vsp_max, bool script,
         be.updated = fb_updated;
         be.pointer = fb_pointer;
         be.map_vram = fb_map_vram;
+        be.place_vram = fb_place_vram;
+        f->fbt.lb = &f->lb;
         assert_int_equal(synthvid_vsp_create(f->lb.srv, &cfg, &be, &f->vsp), 0);
     }
     assert_int_equal(vmbus_connect(f->lb.vb, 0), 0);
@@ -785,6 +811,111 @@ static void test_zero_copy(void **state)
     fx_fini(&f);
 }
 
+/*
+ * VRAM outside the guest's RAM (as Linux's hyperv_drm puts it in the VMBus
+ * MMIO window): the backend maps its frame buffer there, frames cost no
+ * copy, and moving the VRAM or closing the channel removes the mapping.
+ */
+static void test_place_vram(void **state)
+{
+    struct fx f;
+    struct vmbus_channel *ch;
+    static uint8_t buf[SYNTHVID_MAX_MSG + 64];
+    struct synthvid_msg m;
+    struct synthvid_version_request vr = {SYNTHVID_VERSION_3_5};
+    const uint64_t mmio = 1ull << 32;
+    struct synthvid_vram_location loc = {7, 1, mmio};
+    struct synthvid_situation_update su;
+    uint8_t dirt[2 + 16] = {0, 1};
+    struct synthvid_rect r = {0, 0, 64, 64};
+    const struct synthvid_vsp_stats *st;
+
+    (void)state;
+    fx_init(&f, 0, false);
+    f.fbt.can_place = true;
+    f.fbt.tight = true;
+    st = synthvid_vsp_get_stats(f.vsp);
+    ch = chan(&f);
+    assert_int_equal(vmbus_chan_open(ch, 65536, 65536, NULL, 0, NULL, NULL), 0);
+    raw_send(ch, SYNTHVID_MSG_VERSION_REQUEST, &vr, sizeof(vr));
+    assert_int_equal(raw_type(&f, ch, &m, buf, sizeof(buf)),
+                     SYNTHVID_MSG_VERSION_RESPONSE);
+    raw_send(ch, SYNTHVID_MSG_VRAM_LOCATION, &loc, sizeof(loc));
+    assert_int_equal(raw_type(&f, ch, &m, buf, sizeof(buf)),
+                     SYNTHVID_MSG_VRAM_LOCATION_ACK);
+    assert_int_equal(raw_type(&f, ch, &m, buf, sizeof(buf)),
+                     SYNTHVID_MSG_FEATURE_CHANGE);
+    assert_int_equal(st->vram_placed, 1);
+    assert_int_equal(f.lb.extra_gpa, mmio);
+    memset(&su, 0, sizeof(su));
+    su.output_count = 1;
+    su.output.active = 1;
+    su.output.depth_bits = 32;
+    su.output.width_pixels = 1024;
+    su.output.height_pixels = 768;
+    su.output.pitch_bytes = 4096;
+    raw_send(ch, SYNTHVID_MSG_SITUATION_UPDATE, &su, sizeof(su));
+    assert_int_equal(raw_type(&f, ch, &m, buf, sizeof(buf)),
+                     SYNTHVID_MSG_SITUATION_UPDATE_ACK);
+    /* What the guest draws is in the frame buffer already: no copy, and
+     * no map_vram (the VRAM is not the guest's RAM). */
+    memcpy(dirt + 2, &r, sizeof(r));
+    raw_send(ch, SYNTHVID_MSG_DIRT, dirt, sizeof(dirt));
+    settle(&f);
+    assert_true(st->zero_copy_rects >= 1);
+    assert_int_equal(st->rects, 0);
+    assert_int_equal(f.fbt.map_calls, 0);
+    /* The same place again keeps the mapping. */
+    raw_send(ch, SYNTHVID_MSG_VRAM_LOCATION, &loc, sizeof(loc));
+    assert_int_equal(raw_type(&f, ch, &m, buf, sizeof(buf)),
+                     SYNTHVID_MSG_VRAM_LOCATION_ACK);
+    assert_int_equal(f.fbt.place_calls, 1);
+    /* Moved into RAM: the mapping goes, rectangles are copied again. */
+    while (raw_type(&f, ch, &m, buf, sizeof(buf)) >= 0)
+        ;
+    loc.vram_gpa = 4096 * 16;
+    raw_send(ch, SYNTHVID_MSG_VRAM_LOCATION, &loc, sizeof(loc));
+    assert_int_equal(raw_type(&f, ch, &m, buf, sizeof(buf)),
+                     SYNTHVID_MSG_VRAM_LOCATION_ACK);
+    assert_int_equal(f.fbt.place_calls, 2);
+    assert_null(f.lb.extra);
+    raw_send(ch, SYNTHVID_MSG_DIRT, dirt, sizeof(dirt));
+    settle(&f);
+    assert_int_equal(st->rects, 1);
+    /* Back outside, then a close removes it. */
+    while (raw_type(&f, ch, &m, buf, sizeof(buf)) >= 0)
+        ;
+    loc.vram_gpa = mmio + (1u << 20);
+    raw_send(ch, SYNTHVID_MSG_VRAM_LOCATION, &loc, sizeof(loc));
+    assert_int_equal(raw_type(&f, ch, &m, buf, sizeof(buf)),
+                     SYNTHVID_MSG_VRAM_LOCATION_ACK);
+    assert_int_equal(f.lb.extra_gpa, mmio + (1u << 20));
+    vmbus_chan_close(ch);
+    settle(&f);
+    assert_null(f.lb.extra);
+    assert_int_equal(f.fbt.place_calls, 4);
+    fx_fini(&f);
+
+    /* A backend that cannot place it, or whose mapping stays out of
+     * reach: no ack, the attempt undone, the guest told nothing. */
+    fx_init(&f, 0, false);
+    ch = chan(&f);
+    assert_int_equal(vmbus_chan_open(ch, 65536, 65536, NULL, 0, NULL, NULL), 0);
+    raw_send(ch, SYNTHVID_MSG_VERSION_REQUEST, &vr, sizeof(vr));
+    assert_int_equal(raw_type(&f, ch, &m, buf, sizeof(buf)),
+                     SYNTHVID_MSG_VERSION_RESPONSE);
+    loc.vram_gpa = mmio;
+    raw_send(ch, SYNTHVID_MSG_VRAM_LOCATION, &loc, sizeof(loc));
+    assert_int_equal(raw_type(&f, ch, &m, buf, sizeof(buf)), -EAGAIN);
+    f.fbt.can_place = true;
+    f.fbt.place_broken = true;
+    raw_send(ch, SYNTHVID_MSG_VRAM_LOCATION, &loc, sizeof(loc));
+    assert_int_equal(raw_type(&f, ch, &m, buf, sizeof(buf)), -EAGAIN);
+    assert_int_equal(f.fbt.place_calls, 3); /* refused; placed, undone */
+    assert_int_equal(synthvid_vsp_get_stats(f.vsp)->bad_messages, 2);
+    fx_fini(&f);
+}
+
 /* The screen module: text, pointer and a mode change end up on the host. */
 static void test_screen(void **state)
 {
@@ -847,6 +978,7 @@ int main(void)
         cmocka_unit_test(test_hostile_host),
         cmocka_unit_test(test_text_console),
         cmocka_unit_test(test_zero_copy),
+        cmocka_unit_test(test_place_vram),
         cmocka_unit_test(test_screen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

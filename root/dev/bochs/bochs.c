@@ -101,8 +101,10 @@ uint8_t *bochs_set_mode(struct bochs *b, uint32_t width, uint32_t height,
     dispi_write(b, BOCHS_DISPI_VIRT_HEIGHT, (uint16_t)height);
     dispi_write(b, BOCHS_DISPI_X_OFFSET, 0);
     dispi_write(b, BOCHS_DISPI_Y_OFFSET, 0);
+    /* Keep the frame buffer: it may be the guest's VRAM, already drawn. */
     dispi_write(b, BOCHS_DISPI_ENABLE,
-                BOCHS_DISPI_ENABLED | BOCHS_DISPI_LFB_ENABLED);
+                BOCHS_DISPI_ENABLED | BOCHS_DISPI_LFB_ENABLED |
+                    BOCHS_DISPI_NOCLEARMEM);
     if (dispi_read(b, BOCHS_DISPI_XRES) != width ||
         dispi_read(b, BOCHS_DISPI_YRES) != height ||
         dispi_read(b, BOCHS_DISPI_BPP) != 32) {

@@ -58,10 +58,10 @@ struct bochs {
 int bochs_probe(struct bochs *b, uint64_t max_phys);
 
 /*
- * Sets width x height at 32 bpp (the screen is cleared).  Returns the
- * frame buffer and stores the pitch, or NULL (-EINVAL cases: zero, over
- * the DISPI limits, larger than the frame buffer; or the device did not
- * take the mode).
+ * Sets width x height at 32 bpp; the frame buffer keeps its contents.  Returns
+ * the frame buffer and stores the pitch, or NULL (-EINVAL cases: zero, over the
+ * DISPI limits, larger than the frame buffer; or the device did not take the
+ * mode).
  */
 uint8_t *bochs_set_mode(struct bochs *b, uint32_t width, uint32_t height,
                         uint32_t *pitch);

@@ -33,6 +33,7 @@ struct synthvid_vsp {
     uint8_t *vram;    /* mapped guest VRAM, or NULL */
     uint64_t vram_gpa;
     bool direct; /* the backend shows the VRAM in place (map_vram) */
+    bool placed; /* the VRAM is the frame buffer itself (place_vram) */
     struct synthvid_vsp_mode mode;
     uint32_t vram_offset;
     uint8_t *fb; /* backend frame buffer of the current mode */
@@ -149,27 +150,55 @@ static void undirect(struct synthvid_vsp *v)
     v->direct = false;
 }
 
+/* Removes a place_vram() mapping: the VRAM address is unbacked again. */
+static void unplace(struct synthvid_vsp *v)
+{
+    if (!v->placed)
+        return;
+    v->be.place_vram(v->be.ctx, 0, 0);
+    v->placed = false;
+    v->vram = NULL;
+}
+
 static void on_vram(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
 {
     (void)n;
     struct synthvid_vram_location loc;
     struct synthvid_ack ack;
     uint8_t *map = NULL;
+    bool placed = false;
 
     memcpy(&loc, b, sizeof(loc));
     if (loc.is_vram_gpa_given) {
-        if (loc.vram_gpa % 4096u) {
-            bad(v, "VRAM not page aligned");
+        if (loc.vram_gpa % 4096u || loc.vram_gpa == 0) {
+            bad(v, "VRAM at 0 or not page aligned");
             return;
         }
+        if (v->placed && loc.vram_gpa == v->vram_gpa)
+            placed = true; /* the same place again */
+        else
+            unplace(v);
         map = vmbus_server_gpa(v->srv, loc.vram_gpa, v->vram_bytes);
+        if (!map && v->be.place_vram &&
+            v->be.place_vram(v->be.ctx, loc.vram_gpa, v->vram_bytes) == 0) {
+            placed = true;
+            v->stats.vram_placed++;
+            map = vmbus_server_gpa(v->srv, loc.vram_gpa, v->vram_bytes);
+            if (!map) {
+                v->be.place_vram(v->be.ctx, 0, 0);
+                placed = false;
+            }
+        }
         if (!map) {
             bad(v, "VRAM outside guest memory");
             return;
         }
         v->stats.vram_maps++;
+    } else {
+        unplace(v);
     }
     undirect(v);
+    v->placed = placed;
     v->vram = map;
     v->vram_gpa = map ? loc.vram_gpa : 0;
     ack.user_ctx = loc.user_ctx;
@@ -194,7 +223,7 @@ static void copy_rect(struct synthvid_vsp *v, const struct synthvid_rect *c)
     uint32_t x = (uint32_t)c->x1, y, w = (uint32_t)(c->x2 - c->x1);
     uint32_t bpp = v->mode.depth / 8;
 
-    if (v->direct) {
+    if (v->direct || v->placed) {
         /* The display already shows the VRAM: nothing to move. */
         v->stats.zero_copy_rects++;
     } else {
@@ -235,9 +264,9 @@ static void repaint(struct synthvid_vsp *v)
 /* Shows the VRAM in place when its format is the frame buffer's. */
 static void try_direct(struct synthvid_vsp *v)
 {
-    if (v->direct || !v->be.map_vram || !v->vram || !v->mode.active ||
-        v->mode.depth != 32 || v->mode.pitch != v->fb_pitch ||
-        v->vram_offset != 0)
+    if (v->direct || v->placed || !v->be.map_vram || !v->vram ||
+        !v->mode.active || v->mode.depth != 32 ||
+        v->mode.pitch != v->fb_pitch || v->vram_offset != 0)
         return;
     if (v->be.map_vram(v->be.ctx, v->vram_gpa, v->vram_bytes) == 0) {
         v->direct = true;
@@ -287,6 +316,13 @@ static void on_situation(struct synthvid_vsp *v, const uint8_t *b, uint32_t n)
         v->vram_offset = o->vram_offset;
         v->stats.mode_sets++;
     }
+    if (o->active && v->placed &&
+        (o->depth_bits != 32 || o->pitch_bytes != v->fb_pitch ||
+         o->vram_offset != 0))
+        logf_(v,
+              "synthvid vsp: VRAM in the frame buffer: %u bpp, pitch %u, "
+              "offset %u not shown as the guest meant",
+              o->depth_bits, o->pitch_bytes, o->vram_offset);
     if (!o->active)
         undirect(v);
     v->mode.active = o->active ? 1 : 0;
@@ -401,6 +437,7 @@ static void v_close(struct vmbus_server_channel *ch, void *ctx)
 
     /* The guest may free the VRAM once its channel is closed. */
     undirect(v);
+    unplace(v);
     v->open = false;
     v->version = 0;
     v->vram = NULL;

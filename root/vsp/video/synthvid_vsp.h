@@ -49,6 +49,18 @@ struct synthvid_vsp_backend {
      * so the VRAM keeps what the guest drew while it was mapped.
      */
     int (*map_vram)(void *ctx, uint64_t gpa, uint64_t bytes);
+    /*
+     * Optional: the guest put its VRAM at gpa outside its RAM, in the
+     * VMBus MMIO window (Linux's hyperv_drm and hyperv_fb do on a VM
+     * without a legacy VGA device; Generation 2 guests always).  Map the
+     * frame buffer there (bytes long, through the child's nested page
+     * tables) and return 0: the guest then draws straight onto the display
+     * and dirty rectangles cost no copy.  Any other value: the location is
+     * refused.  Called with gpa 0 to remove the mapping (VRAM moved,
+     * channel closed).  Mode changes must keep the frame buffer's
+     * contents (the guest's pixels).
+     */
+    int (*place_vram)(void *ctx, uint64_t gpa, uint64_t bytes);
     /* Pointer position and visibility from the guest.  Optional. */
     void (*pointer)(void *ctx, int visible, int32_t x, int32_t y);
     void (*log)(void *ctx, const char *line); /* optional */
@@ -63,6 +75,7 @@ struct synthvid_vsp_stats {
     uint64_t negotiations, refusals, vram_maps, mode_sets, dirt_msgs;
     uint64_t rects, pixels, pointer_msgs, shape_msgs, bad_messages;
     uint64_t zero_copy_rects, vram_direct_maps; /* map_vram in use */
+    uint64_t vram_placed;                       /* place_vram mappings */
 };
 
 /* The mode the guest last set (active 0 before any). */
