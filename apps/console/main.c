@@ -10,7 +10,9 @@
  * per second), echo TEXT, poweroff.
  *
  * Arguments (key=value): mode=WxH (default 1024x768), exit_after=S (stop
- * with status 0 after S seconds; 0 = never).
+ * with status 0 after S seconds; 0 = never), vram=mmio (VRAM in the VMBus
+ * MMIO window instead of RAM: a host that maps its frame buffer there
+ * shows frames without copies; else RAM after a second).
  *
  * Exit status: 0 poweroff, 2 no Hyper-V interface, 3 VMBus connection
  * failed, 4 no synthetic video, 5 video set-up failed.
@@ -37,6 +39,9 @@
 #include <unistd.h>
 
 #define STRIP_H 32u /* colour bars on top */
+/* The start of the VMBus MMIO window of a Generation 1 VM (and of the
+ * Enlight root's): where vram=mmio puts the VRAM. */
+#define VMBUS_MMIO_VRAM 0xF8000000ull
 #define LINE_MAX 160u
 #define FG GFX_RGB(0xE0, 0xE0, 0xE0)
 #define BG GFX_RGB(0x10, 0x20, 0x40)
@@ -524,6 +529,11 @@ int app_main(int argc, char **argv)
         return 4;
     }
     struct synthvid_vsc_config vc = {.plat = c.plat, .width = w, .height = h};
+    const char *vram = boot_arg("vram");
+    if (vram && !strcmp(vram, "mmio")) {
+        vc.vram_gpa = VMBUS_MMIO_VRAM;
+        vc.vram_mapped = phys_to_virt(VMBUS_MMIO_VRAM);
+    }
     int rc = textcon_builtin_font(&c.font);
     if (rc == 0)
         rc = synthvid_vsc_open(vch, &vc, &c.video);
@@ -538,12 +548,13 @@ int app_main(int argc, char **argv)
     open_volume();
     open_network();
     out("Enlight console: %ux%u, synthvid %u.%u, keyboard %s, mouse %s, "
-        "volume %s, network %s\n",
+        "volume %s, network %s, VRAM at 0x%llx\n",
         c.full.width, c.full.height,
         SYNTHVID_VERSION_MAJOR(synthvid_vsc_version(c.video)),
         SYNTHVID_VERSION_MINOR(synthvid_vsc_version(c.video)),
         c.kbd ? "yes" : "no", c.mouse ? "yes" : "no",
-        c.have_volume ? "yes" : "no", c.nv ? "yes" : "no");
+        c.have_volume ? "yes" : "no", c.nv ? "yes" : "no",
+        (unsigned long long)virt_to_phys(c.full.base));
     out("console> ");
 
     uint64_t start = clock_now_ns();

@@ -916,6 +916,53 @@ static void test_place_vram(void **state)
     fx_fini(&f);
 }
 
+/*
+ * The VSC's VRAM outside RAM (cfg.vram_gpa): taken when the host places
+ * its frame buffer there; in RAM after the (shortened) timeout otherwise.
+ */
+static void test_vsc_vram_outside(void **state)
+{
+    struct fx f;
+    struct synthvid_fb fb;
+    struct synthvid_rect r = {0, 0, 64, 64};
+    const uint64_t mmio = 1ull << 32;
+    struct synthvid_vsc_config cfg;
+
+    (void)state;
+    fx_init(&f, 0, false);
+    f.fbt.can_place = true;
+    f.fbt.tight = true;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.plat = &f.plat;
+    cfg.vram_gpa = mmio;
+    cfg.vram_mapped = f.fbt.fb;
+    assert_int_equal(synthvid_vsc_open(chan(&f), &cfg, &f.v), 0);
+    synthvid_vsc_fb(f.v, &fb);
+    assert_ptr_equal(fb.base, f.fbt.fb);
+    assert_int_equal(synthvid_vsp_get_stats(f.vsp)->vram_placed, 1);
+    memset(fb.base, 0x5A, 64 * 4);
+    assert_int_equal(synthvid_vsc_dirty(f.v, &r, 1), 0);
+    settle(&f);
+    assert_int_equal(synthvid_vsp_get_stats(f.vsp)->rects, 0);
+    assert_int_equal(fb_px(&f.fbt, 3, 0), 0x5A5A5A5Au);
+    synthvid_vsc_close(f.v);
+    f.v = NULL;
+    settle(&f);
+    assert_null(f.lb.extra);
+    fx_fini(&f);
+
+    /* No backing for it: the host stays silent, the VRAM goes to RAM. */
+    fx_init(&f, 0, false);
+    cfg.plat = &f.plat;
+    cfg.vram_mapped = f.fbt.fb;
+    assert_int_equal(synthvid_vsc_open(chan(&f), &cfg, &f.v), 0);
+    synthvid_vsc_fb(f.v, &fb);
+    assert_ptr_not_equal(fb.base, f.fbt.fb);
+    assert_non_null(strstr(f.lb.last_log, "outside RAM"));
+    assert_int_equal(synthvid_vsp_get_stats(f.vsp)->vram_placed, 0);
+    fx_fini(&f);
+}
+
 /* The screen module: text, pointer and a mode change end up on the host. */
 static void test_screen(void **state)
 {
@@ -979,6 +1026,7 @@ int main(void)
         cmocka_unit_test(test_text_console),
         cmocka_unit_test(test_zero_copy),
         cmocka_unit_test(test_place_vram),
+        cmocka_unit_test(test_vsc_vram_outside),
         cmocka_unit_test(test_screen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include "vsc/video/synthvid.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@
 
 #define PAGE 4096u
 #define MAX_RECT_PER_MSG 255u
+/* How long a VRAM location outside RAM may wait for its ack. */
+#define VRAM_OUTSIDE_TIMEOUT_NS 1000000000ull
 
 struct synthvid_vsc {
     struct vmbus_channel *ch;
@@ -35,6 +38,7 @@ struct synthvid_vsc {
     int need_full; /* report the whole screen at the next chance */
 
     uint8_t *vram;
+    bool vram_outside; /* cfg->vram_gpa taken: not ours to free */
     uint64_t vram_bytes;
     uint32_t width, height, pitch, depth;
 
@@ -264,7 +268,7 @@ static int situation(struct synthvid_vsc *v, uint32_t w, uint32_t h)
 static void release(struct synthvid_vsc *v)
 {
     vmbus_chan_close(v->ch);
-    if (v->vram)
+    if (v->vram && !v->vram_outside)
         v->plat.free_pages(v->plat.ctx, v->vram,
                            (size_t)(v->vram_bytes / PAGE));
     free(v);
@@ -310,21 +314,42 @@ int synthvid_vsc_open(struct vmbus_channel *ch,
         goto fail;
     v->depth = v->version == SYNTHVID_VERSION_3_0 ? SYNTHVID_DEPTH_WIN7
                                                   : SYNTHVID_DEPTH_WIN8;
-    v->vram = v->plat.alloc_pages(v->plat.ctx, (size_t)(v->vram_bytes / PAGE));
-    if (!v->vram) {
-        vsc_logf(&v->plat, "synthvid: no %llu KiB of VRAM",
-                 (unsigned long long)(v->vram_bytes >> 10));
-        rc = -ENOMEM;
-        goto fail;
-    }
     memset(&loc, 0, sizeof(loc));
-    loc.user_ctx = ++v->user_ctx;
     loc.is_vram_gpa_given = 1;
-    loc.vram_gpa = v->plat.virt_to_phys(v->plat.ctx, v->vram);
-    rc = request(v, SYNTHVID_MSG_VRAM_LOCATION, &loc, sizeof(loc),
-                 SYNTHVID_MSG_VRAM_LOCATION_ACK, loc.user_ctx, "VRAM location");
-    if (rc < 0)
-        goto fail;
+    if (cfg->vram_gpa && cfg->vram_mapped && cfg->vram_gpa % PAGE == 0) {
+        uint64_t t = v->timeout_ns;
+        loc.user_ctx = ++v->user_ctx;
+        loc.vram_gpa = cfg->vram_gpa;
+        v->timeout_ns =
+            t < VRAM_OUTSIDE_TIMEOUT_NS ? t : VRAM_OUTSIDE_TIMEOUT_NS;
+        rc = request(v, SYNTHVID_MSG_VRAM_LOCATION, &loc, sizeof(loc),
+                     SYNTHVID_MSG_VRAM_LOCATION_ACK, loc.user_ctx,
+                     "VRAM location outside RAM");
+        v->timeout_ns = t;
+        if (rc == 0) {
+            v->vram = cfg->vram_mapped;
+            v->vram_outside = true;
+        } else if (rc != -ETIMEDOUT) {
+            goto fail;
+        }
+    }
+    if (!v->vram) {
+        v->vram =
+            v->plat.alloc_pages(v->plat.ctx, (size_t)(v->vram_bytes / PAGE));
+        if (!v->vram) {
+            vsc_logf(&v->plat, "synthvid: no %llu KiB of VRAM",
+                     (unsigned long long)(v->vram_bytes >> 10));
+            rc = -ENOMEM;
+            goto fail;
+        }
+        loc.user_ctx = ++v->user_ctx;
+        loc.vram_gpa = v->plat.virt_to_phys(v->plat.ctx, v->vram);
+        rc = request(v, SYNTHVID_MSG_VRAM_LOCATION, &loc, sizeof(loc),
+                     SYNTHVID_MSG_VRAM_LOCATION_ACK, loc.user_ctx,
+                     "VRAM location");
+        if (rc < 0)
+            goto fail;
+    }
     w = cfg->width;
     h = cfg->height;
     if (w == 0 || h == 0) {

@@ -33,6 +33,16 @@ struct synthvid_vsc_config {
     uint32_t max_version;              /* SYNTHVID_VERSION(); 0 = 3.5 */
     uint32_t width, height; /* wanted mode; 0 = the host's default (3.5)
                                or 1024 x 768 */
+    /*
+     * Optional: VRAM outside guest RAM, at guest-physical vram_gpa in the
+     * VMBus MMIO window (page-aligned, the offer's size), reachable by
+     * the appliance at vram_mapped.  A host that backs it with its frame
+     * buffer (Hyper-V does on Generation 2 VMs) shows frames without
+     * copying them.  When the host does not acknowledge the location
+     * within a second, the VRAM goes into RAM as usual.  0 = RAM.
+     */
+    uint64_t vram_gpa;
+    void *vram_mapped;
 };
 
 /* The frame buffer the appliance draws into. */
