@@ -7,7 +7,7 @@
 # (The top Makefile defines root_obj and ROOT_LDS after including this.)
 ROOT_TEST_CHILDREN := roottest hostile triple realmode
 ROOTTEST_SRCS := common/x86/start.S root/boot/mbheader.S \
-	root/boot/mb2header.S root/testchild/roottest.c common/x86/idt.c \
+	root/boot/mb2header.S tests/e2e/children/roottest.c common/x86/idt.c \
 	common/x86/trap.S common/x86/uart.c common/fmt.c
 ROOTTEST_OBJS := $(patsubst %,$(BUILD)/root/%.o,$(ROOTTEST_SRCS))
 
@@ -18,7 +18,7 @@ $(BUILD)/root/test/roottest.elf: $(ROOTTEST_OBJS) root/boot/root.ld
 
 # The assembly children: one object each, linked at the given address.
 define root_asm_child
-$(BUILD)/root/test/$(1).elf: $(BUILD)/root/root/testchild/$(1).S.o
+$(BUILD)/root/test/$(1).elf: $(BUILD)/root/tests/e2e/children/$(1).S.o
 	@mkdir -p $$(@D)
 	$$(call say,LD,$$@)$$(LD) -nostdlib -static -z noexecstack \
 		-Ttext=$(2) -e _start -o $$@ $$<
