@@ -22,7 +22,7 @@ static void pad(struct out *o, char c, int count)
         put(o, c);
 }
 
-enum { F_LEFT = 1, F_ZERO = 2, F_PLUS = 4, F_SPACE = 8 };
+enum { F_LEFT = 1, F_ZERO = 2, F_PLUS = 4, F_SPACE = 8, F_ALT = 16 };
 
 static void emit_number(struct out *o, uintmax_t v, int neg, unsigned base,
                         int upper, int flags, int width, int prec)
@@ -30,6 +30,14 @@ static void emit_number(struct out *o, uintmax_t v, int neg, unsigned base,
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[64];
     int len = 0;
+    /* '#': 0x/0X before a non-zero hex number, a leading 0 for octal. */
+    const char *prefix = "";
+    int plen = 0;
+    if ((flags & F_ALT) && v && base == 16) {
+        prefix = upper ? "0X" : "0x";
+        plen = 2;
+    }
+    int alt_octal = (flags & F_ALT) && v && base == 8;
 
     while (v) {
         tmp[len++] = digits[v % base];
@@ -38,11 +46,13 @@ static void emit_number(struct out *o, uintmax_t v, int neg, unsigned base,
     if (prec < 0 && len == 0)
         tmp[len++] = '0';
     int zeros = prec > len ? prec - len : 0;
+    if (alt_octal && zeros == 0)
+        zeros = 1;
     char sign = neg                 ? '-'
                 : (flags & F_PLUS)  ? '+'
                 : (flags & F_SPACE) ? ' '
                                     : 0;
-    int total = len + zeros + (sign ? 1 : 0);
+    int total = len + zeros + (sign ? 1 : 0) + plen;
 
     if (!(flags & F_LEFT) && (flags & F_ZERO) && prec < 0) {
         zeros += width > total ? width - total : 0;
@@ -52,6 +62,8 @@ static void emit_number(struct out *o, uintmax_t v, int neg, unsigned base,
         pad(o, ' ', width - total);
     if (sign)
         put(o, sign);
+    for (int i = 0; i < plen; i++)
+        put(o, prefix[i]);
     pad(o, '0', zeros);
     while (len)
         put(o, tmp[--len]);
@@ -78,6 +90,8 @@ int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
                 flags |= F_PLUS;
             else if (*p == ' ')
                 flags |= F_SPACE;
+            else if (*p == '#')
+                flags |= F_ALT;
             else
                 break;
         }

@@ -2,7 +2,7 @@
  * Formatted output without allocation, for consoles, panics and logs in
  * the guest kernel and the root (newlib's printf may allocate).
  *
- * Supports %d %i %u %x %X %o %c %s %p %% with the flags '-' '0' '+' ' ',
+ * Supports %d %i %u %x %X %o %c %s %p %% with the flags '-' '0' '+' ' ' '#',
  * a width and precision (also '*'), and the length modifiers hh h l ll z j t.
  */
 #ifndef COMMON_FMT_H

@@ -33,6 +33,16 @@ static void header(struct acpi_header *h, const char *sig, uint32_t len,
     h->creator_rev = 1;
 }
 
+static void gas_io(uint8_t gas[12], uint16_t port)
+{
+    memset(gas, 0, 12);
+    gas[0] = ACPI_GAS_SYSTEM_IO;
+    gas[1] = 8; /* register bit width */
+    gas[3] = ACPI_GAS_ACCESS_BYTE;
+    uint64_t addr = port;
+    memcpy(gas + 4, &addr, 8);
+}
+
 static void seal(struct acpi_header *h)
 {
     h->checksum = 0;
@@ -77,6 +87,10 @@ int acpi_build(const struct gmem *mem, uint64_t gpa, uint64_t *rsdp_gpa)
     fadt.iapc_boot_arch = ACPI_FADT_BOOT_NO_VGA | ACPI_FADT_BOOT_NO_CMOS_RTC;
     fadt.minor_version = 0;
     memcpy(&fadt.hypervisor_id, "Enlight\0", 8);
+    /* Hardware-reduced S5: Linux writes SLP_TYP (from \_S5) | SLP_EN here;
+     * the root's port model powers the child off. */
+    gas_io(fadt.sleep_control, ACPI_SLEEP_CONTROL_PORT);
+    gas_io(fadt.sleep_status, ACPI_SLEEP_CONTROL_PORT + 1);
     seal(&fadt.h);
     memcpy(base + OFF_FADT, &fadt, sizeof(fadt));
 

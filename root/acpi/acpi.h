@@ -21,6 +21,11 @@
 
 #define ACPI_LAPIC_ADDR 0xFEE00000u
 
+/* FADT SLEEP_CONTROL_REG (I/O byte; SLEEP_STATUS_REG is the next port) and
+ * the S5 sleep type the DSDT's \_S5 gives; root/dev/pio.h must agree. */
+#define ACPI_SLEEP_CONTROL_PORT 0x400u
+#define ACPI_S5_SLP_TYP 5u
+
 /*
  * Writes every table into guest memory at gpa (16-byte aligned, below
  * 4 GiB) and returns the RSDP's address in *rsdp_gpa.  Returns 0, -EINVAL

@@ -62,12 +62,19 @@ struct acpi_fadt {
     uint8_t minor_version;         /* +0x083 */
     uint64_t x_firmware_ctrl;      /* +0x084 */
     uint64_t x_dsdt;               /* +0x08C */
-    uint8_t fixed2[0x10C - 0x094]; /* +0x094 X_PM1a_EVT_BLK..SLEEP_STATUS */
+    uint8_t fixed2[0x0F4 - 0x094]; /* +0x094 X_PM1a_EVT_BLK..X_GPE1_BLK */
+    uint8_t sleep_control[12];     /* +0x0F4 GAS, hardware-reduced sleep */
+    uint8_t sleep_status[12];      /* +0x100 GAS */
     uint64_t hypervisor_id;        /* +0x10C */
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_fadt) == 276, "FADT rev 6");
 _Static_assert(offsetof(struct acpi_fadt, flags) == 0x70, "FADT flags");
 _Static_assert(offsetof(struct acpi_fadt, x_dsdt) == 0x8C, "X_DSDT");
+_Static_assert(offsetof(struct acpi_fadt, sleep_control) == 0xF4, "sleep");
+
+/* 5.2.3.2 Generic Address Structure, for a byte-wide I/O port. */
+#define ACPI_GAS_SYSTEM_IO 1
+#define ACPI_GAS_ACCESS_BYTE 1
 
 #define ACPI_FADT_HW_REDUCED (1u << 20)
 #define ACPI_FADT_BOOT_NO_VGA (1u << 2)

@@ -6,6 +6,9 @@
  */
 DefinitionBlock ("dsdt.aml", "DSDT", 2, "ENLGHT", "ENLIGHT ", 1)
 {
+    /* S5 (soft off): SLP_TYP 5 written to the FADT's SLEEP_CONTROL_REG. */
+    Name (\_S5, Package (0x02) { 0x05, 0x05 })
+
     Scope (\_SB)
     {
         Device (VMOD)

@@ -83,6 +83,11 @@ static void test_chain_is_valid(void **state)
     assert_true(fadt->iapc_boot_arch & ACPI_FADT_BOOT_NO_CMOS_RTC);
     assert_true(fadt->iapc_boot_arch & ACPI_FADT_BOOT_NO_VGA);
 
+    assert_int_equal(fadt->sleep_control[0], ACPI_GAS_SYSTEM_IO);
+    uint64_t port;
+    memcpy(&port, fadt->sleep_control + 4, 8);
+    assert_int_equal(port, ACPI_SLEEP_CONTROL_PORT);
+
     const struct acpi_madt *madt = (const void *)table(xsdt->entry[1]);
     assert_memory_equal(madt->h.signature, "APIC", 4);
     assert_int_equal(madt->lapic_addr, ACPI_LAPIC_ADDR);
@@ -99,6 +104,7 @@ static void test_chain_is_valid(void **state)
     assert_true(contains(aml, dsdt->length, "ACPI0004"));
     assert_true(contains(aml, dsdt->length, "VMBS"));
     assert_true(contains(aml, dsdt->length, "COM1"));
+    assert_true(contains(aml, dsdt->length, "_S5_"));
 }
 
 static void test_bad_placement(void **state)

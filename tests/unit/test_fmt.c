@@ -26,6 +26,7 @@ static void test_integers(void **state)
     SAME("%d %i %u", -42, 7, 42u);
     SAME("%5d|%-5d|%05d", 42, 42, -42);
     SAME("%x %X %08x", 0xbeefu, 0xbeefu, 0x12u);
+    SAME("%#x %#X %#x %#o %#o %#010x", 0xbeefu, 0xbeefu, 0u, 8u, 0u, 0x12u);
     SAME("%lu %ld %llx", 123456789012ul, -5l, 0xfedcba9876543210ull);
     SAME("%zu %hhu %hd", (size_t)99, 300, 70000);
     SAME("%+d % d %o", 5, 5, 8);
