@@ -2,4 +2,6 @@
 # the virtio-blk (storvsp) and virtio-net (netvsp) backends, and the
 # wiring that offers them to the child (root/host/devices.c).
 ROOT_VIRTIO_SRCS := root/dev/virtio/virtq.c root/dev/virtio/virtio_pci.c
-ROOT_SRCS += $(ROOT_VIRTIO_SRCS) root/dev/virtio/virtio.c
+ROOT_SRCS += $(ROOT_VIRTIO_SRCS) root/dev/virtio/virtio.c \
+	root/dev/virtio/virtio_blk.c root/dev/virtio/virtio_net.c \
+	root/host/devices.c

@@ -27,8 +27,9 @@ unsigned virtio_pci_type(const struct pci_dev *d)
 int virtio_pci_parse_caps(const struct pci_dev *d, struct virtio_pci_caps *c)
 {
     *c = (struct virtio_pci_caps){0};
-    for (uint8_t p = pci_find_cap(d, PCI_CAP_VENDOR, 0); p;
-         p = pci_find_cap(d, PCI_CAP_VENDOR, p)) {
+    unsigned guard = 0; /* a looping list ends after 48 entries */
+    for (uint8_t p = pci_find_cap(d, PCI_CAP_VENDOR, 0); p && guard < 48;
+         p = pci_find_cap(d, PCI_CAP_VENDOR, p), guard++) {
         uint8_t len = pci_read8(d, (uint16_t)(p + CAP_LEN));
         uint8_t type = pci_read8(d, (uint16_t)(p + CAP_CFG_TYPE));
         uint8_t bar = pci_read8(d, (uint16_t)(p + CAP_BAR));

@@ -1,0 +1,172 @@
+/* The child's devices backed by virtio; see devices.h. */
+#include "root/host/devices.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cmdline.h"
+#include "root/boot/root.h"
+#include "root/dev/pci/pci.h"
+#include "root/dev/virtio/virtio.h"
+#include "root/dev/virtio/virtio_blk.h"
+#include "root/dev/virtio/virtio_net.h"
+#include "root/vsp/netvsp/netvsp.h"
+#include "root/vsp/storvsp/storvsp.h"
+
+#define MAX_PCI 64u
+#define MAX_NICS 4u
+#define POLL_NS 1000000ull /* without interrupts: 1 ms */
+
+static struct pci_dev pci[MAX_PCI];
+static struct {
+    struct storvsp *vsp;
+    struct vblk *disk[STORVSP_MAX_LUNS];
+    unsigned ndisks;
+    struct vnet *nic[MAX_NICS];
+    struct netvsp *netvsp[MAX_NICS];
+    unsigned nnics;
+} devs;
+
+static void poll(void *ctx)
+{
+    (void)ctx;
+    for (unsigned i = 0; i < devs.ndisks; i++)
+        vblk_poll(devs.disk[i]);
+    if (devs.vsp)
+        storvsp_poll(devs.vsp);
+    for (unsigned i = 0; i < devs.nnics; i++) {
+        vnet_poll(devs.nic[i]);
+        netvsp_poll(devs.netvsp[i]);
+    }
+}
+
+static bool option_off(const char *cmdline, const char *key)
+{
+    char val[8];
+    return cmdline_get(cmdline, key, val, sizeof(val)) == 1 &&
+           strcmp(val, "0") == 0;
+}
+
+static void log_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    root_log("netvsp: %s\n", line);
+}
+
+static void add_disk(struct vmbus_server *srv, struct pci_dev *d, int vector,
+                     bool *all_irq)
+{
+    if (devs.ndisks >= STORVSP_MAX_LUNS)
+        return;
+    struct vblk *b;
+    bool irq;
+    int rc = vblk_create(d, vector, &b, &irq);
+    if (rc) {
+        root_log("root: virtio-blk %02x:%02x.%u not usable (%d)\n", d->bdf >> 8,
+                 (d->bdf >> 3) & 31u, d->bdf & 7u, rc);
+        return;
+    }
+    *all_irq &= irq;
+    unsigned lun = devs.ndisks;
+    char serial[21];
+    snprintf(serial, sizeof(serial), "ENLIGHT-VBLK-%u", lun);
+    if (!devs.vsp && !(devs.vsp = storvsp_create(srv, NULL)))
+        return;
+    rc = storvsp_add_disk(devs.vsp, (uint8_t)lun, &vblk_storvsp_ops, b, serial);
+    if (rc) {
+        root_log("root: storvsp LUN %u refused (%d)\n", lun, rc);
+        return;
+    }
+    devs.disk[devs.ndisks++] = b;
+    root_log("root: virtio-blk %02x:%02x.%u: %llu MiB as storvsp LUN %u%s\n",
+             d->bdf >> 8, (d->bdf >> 3) & 31u, d->bdf & 7u,
+             (unsigned long long)(vblk_capacity(b) >> 11), lun,
+             irq ? "" : " (polled)");
+}
+
+static void add_nic(struct vmbus_server *srv, struct pci_dev *d, int vector,
+                    bool *all_irq)
+{
+    if (devs.nnics >= MAX_NICS)
+        return;
+    struct vnet *n;
+    bool irq;
+    int rc = vnet_create(d, vector, &n, &irq);
+    if (rc) {
+        root_log("root: virtio-net %02x:%02x.%u not usable (%d)\n", d->bdf >> 8,
+                 (d->bdf >> 3) & 31u, d->bdf & 7u, rc);
+        return;
+    }
+    *all_irq &= irq;
+    struct netvsp_config cfg = {0};
+    vnet_mac(n, cfg.mac);
+    cfg.backend = &vnet_netvsp_ops;
+    cfg.backend_ctx = n;
+    cfg.log = log_line;
+    struct vmbus_guid inst =
+        VMBUS_GUID_INIT(0x454e4c4e, 0x4554, 0x0000, 0x8000, 0x000000000000ull);
+    inst.data3 = (uint16_t)devs.nnics;
+    struct netvsp *vsp;
+    rc = netvsp_create(srv, &inst, &cfg, &vsp);
+    if (rc) {
+        root_log("root: netvsp not offered (%d)\n", rc);
+        return;
+    }
+    vnet_attach(n, vsp);
+    devs.nic[devs.nnics] = n;
+    devs.netvsp[devs.nnics++] = vsp;
+    root_log("root: virtio-net %02x:%02x.%u: MAC "
+             "%02x:%02x:%02x:%02x:%02x:%02x as netvsp %u%s\n",
+             d->bdf >> 8, (d->bdf >> 3) & 31u, d->bdf & 7u, cfg.mac[0],
+             cfg.mac[1], cfg.mac[2], cfg.mac[3], cfg.mac[4], cfg.mac[5],
+             devs.nnics - 1, irq ? "" : " (polled)");
+}
+
+int root_devices_start(struct vcpu *child, struct vmbus_server *srv,
+                       const char *root_cmdline)
+{
+    (void)child;
+    bool want_blk = !option_off(root_cmdline, "storvsp");
+    bool want_net = !option_off(root_cmdline, "netvsp");
+    int vector = -1;
+    if (!option_off(root_cmdline, "virtio_irq"))
+        vector = pci_irq_alloc(NULL, NULL);
+    unsigned n = pci_enumerate(&pci_port_ops, NULL, pci, MAX_PCI);
+    bool all_irq = vector >= 0;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned type = virtio_pci_type(&pci[i]);
+        if (type == VIRTIO_ID_BLOCK && want_blk)
+            add_disk(srv, &pci[i], vector, &all_irq);
+        else if (type == VIRTIO_ID_NET && want_net)
+            add_nic(srv, &pci[i], vector, &all_irq);
+    }
+    if (!devs.ndisks && !devs.nnics)
+        return 0;
+    if (root_poller_add(poll, NULL, all_irq ? 0 : POLL_NS))
+        root_log("root: no poller slot for the devices\n");
+    return (int)(devs.ndisks + devs.nnics);
+}
+
+void root_devices_print_stats(void)
+{
+    for (unsigned i = 0; i < devs.ndisks; i++) {
+        const struct vblk_stats *s = vblk_get_stats(devs.disk[i]);
+        root_log("virtio-blk %u: %llu reads %llu writes %llu flushes, "
+                 "%llu errors, %llu kicks, max in flight %u\n",
+                 i, (unsigned long long)s->reads, (unsigned long long)s->writes,
+                 (unsigned long long)s->flushes, (unsigned long long)s->errors,
+                 (unsigned long long)s->kicks, s->max_in_flight);
+    }
+    for (unsigned i = 0; i < devs.nnics; i++) {
+        const struct vnet_stats *s = vnet_get_stats(devs.nic[i]);
+        root_log(
+            "virtio-net %u: rx %llu frames (%llu dropped), tx %llu "
+            "frames (%llu full), kicks rx %llu tx %llu\n",
+            i, (unsigned long long)s->rx_frames,
+            (unsigned long long)s->rx_dropped, (unsigned long long)s->tx_frames,
+            (unsigned long long)s->tx_full, (unsigned long long)s->rx_kicks,
+            (unsigned long long)s->tx_kicks);
+    }
+}

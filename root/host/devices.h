@@ -1,0 +1,29 @@
+/*
+ * The root's real devices offered to the child: every virtio-blk disk on
+ * the PCI bus becomes a LUN of one storvsp SCSI controller (LUN order =
+ * PCI order), every virtio-net NIC a netvsp adapter with that NIC's MAC.
+ * No such device: nothing is offered.  Completions and received frames
+ * are taken by one root poller; devices with MSI-X interrupt the root so
+ * a halted child is woken without a polling period, the others are
+ * polled at least every 1 ms while the child is halted.
+ *
+ * Root command line:
+ *   storvsp=0   offer no SCSI controller (the disks stay unused)
+ *   netvsp=0    offer no network adapter
+ *   virtio_irq=0  no MSI-X: poll every 1 ms instead (for comparison)
+ */
+#ifndef ROOT_HOST_DEVICES_H
+#define ROOT_HOST_DEVICES_H
+
+#include "root/hv/vcpu.h"
+#include "root/vmbus/server.h"
+
+/* Enumerates PCI, claims the devices and offers them on srv.  Returns
+ * the number of devices offered (0 is not an error). */
+int root_devices_start(struct vcpu *child, struct vmbus_server *srv,
+                       const char *root_cmdline);
+
+/* One line per device with its counters, through root_log. */
+void root_devices_print_stats(void);
+
+#endif /* ROOT_HOST_DEVICES_H */
