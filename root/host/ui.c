@@ -10,6 +10,7 @@
 #include "root/boot/root.h"
 #include "root/dev/bochs/bochs.h"
 #include "root/dev/i8042/i8042.h"
+#include "root/dev/vinput/vinput.h"
 #include "root/dev/vmmouse/vmmouse.h"
 #include "root/svm/svm.h"
 #include "root/vsp/input/kbd_vsp.h"
@@ -25,7 +26,8 @@
 struct root_ui {
     struct vcpu *child;
     struct bochs bochs;
-    bool have_bochs, have_kbd, have_mouse;
+    bool have_bochs, have_kbd, have_mouse, have_tablet;
+    struct vinput tablet;
     struct synthvid_vsp *video;
     struct kbd_vsp *kbd;
     struct mouse_vsp *mouse;
@@ -99,6 +101,13 @@ static void on_pointer(void *ctx, const struct vmmouse_event *ev)
     mouse_vsp_event(u->mouse, ev->x, ev->y, ev->buttons, ev->wheel);
 }
 
+static void on_tablet(void *ctx, const struct vinput_pointer *p)
+{
+    struct root_ui *u = ctx;
+    u->pointer_events++;
+    mouse_vsp_event(u->mouse, p->x, p->y, p->buttons, p->wheel);
+}
+
 static void poll(void *ctx)
 {
     struct root_ui *u = ctx;
@@ -108,7 +117,10 @@ static void poll(void *ctx)
     u->last_poll_tsc = now;
     if (u->have_kbd)
         i8042_poll(on_scancode, u, POLL_BATCH);
-    if (u->have_mouse && vmmouse_poll(on_pointer, u, POLL_BATCH) < 0)
+    if (u->have_tablet && vinput_poll(&u->tablet, on_tablet, u, POLL_BATCH) < 0)
+        root_log("ui: virtio-tablet returned a bad buffer\n");
+    else if (u->have_mouse && !u->have_tablet &&
+             vmmouse_poll(on_pointer, u, POLL_BATCH) < 0)
         root_log("ui: pointer device error; reset\n");
 }
 
@@ -157,11 +169,27 @@ static void start_keyboard(struct root_ui *u, struct vmbus_server *srv)
     root_log("ui: PS/2 keyboard (set 1 by translation)\n");
 }
 
+/* virtio-tablet when there is one, else QEMU's vmmouse. */
 static void start_pointer(struct root_ui *u, struct vmbus_server *srv)
 {
-    int rc = vmmouse_init();
+    int rc = vinput_probe(&u->tablet);
+    if (rc == 0) {
+        const struct mouse_vsp_backend be = {.ctx = u, .log = log_line};
+        rc = mouse_vsp_create(srv, &be, &u->mouse);
+        if (rc) {
+            virtio_fail(&u->tablet.vd);
+            root_log("ui: synthetic mouse not offered (%d)\n", rc);
+            return;
+        }
+        u->have_tablet = u->have_mouse = true;
+        root_log("ui: absolute pointer (virtio-tablet at %02x:%02x.%x)\n",
+                 u->tablet.pci.bdf >> 8, u->tablet.pci.bdf >> 3 & 31,
+                 u->tablet.pci.bdf & 7);
+        return;
+    }
+    rc = vmmouse_init();
     if (rc) {
-        root_log("ui: no absolute pointer (vmmouse) (%d)\n", rc);
+        root_log("ui: no absolute pointer (virtio-tablet, vmmouse) (%d)\n", rc);
         return;
     }
     const struct mouse_vsp_backend be = {.ctx = u, .log = log_line};

@@ -1,8 +1,9 @@
 /*
  * The child's display, keyboard and pointer: the root machine's Bochs VBE
  * display behind the synthetic video VSP, its PS/2 keyboard behind the
- * synthetic keyboard VSP, and its absolute pointer (vmmouse) behind the
- * synthhid mouse VSP.  Each VSP is offered only when its device answered
+ * synthetic keyboard VSP, and its absolute pointer (virtio-tablet-pci on
+ * the virtio transport, else QEMU's vmmouse) behind the synthhid mouse
+ * VSP.  Each VSP is offered only when its device answered
  * its probe; the root's command line ui=0 offers none.  One poller reads
  * the keyboard and the pointer at most once a millisecond, and at least
  * every 10 ms while the child is halted.

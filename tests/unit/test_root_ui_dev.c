@@ -1,7 +1,7 @@
 /*
  * Unit tests for the pure parts of the root's display and input drivers:
  * Bochs VBE mode checks, vmmouse packet decoding, the i8042
- * configuration byte.
+ * configuration byte, virtio-input event groups.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -13,6 +13,7 @@
 
 #include "root/dev/bochs/bochs.h"
 #include "root/dev/i8042/i8042.h"
+#include "root/dev/vinput/vinput.h"
 #include "root/dev/vmmouse/vmmouse.h"
 
 #define MIB (1024u * 1024u)
@@ -69,12 +70,63 @@ static void test_i8042_ctr(void **state)
     assert_int_equal(i8042_ctr_value(0x00), 0x40);
 }
 
+static int feed(struct vinput_state *s, uint16_t type, uint16_t code,
+                int32_t value, struct vinput_pointer *p)
+{
+    struct vinput_wire_event ev = {type, code, (uint32_t)value};
+    return vinput_state_feed(s, &ev, p);
+}
+
+static void test_vinput_groups(void **state)
+{
+    (void)state;
+    struct vinput_state s;
+    struct vinput_pointer p;
+    /* QEMU's tablet: 0..0x7FFF, so values pass unchanged. */
+    vinput_state_init(&s, 0, 0x7FFF, 0, 0x7FFF);
+    assert_int_equal(feed(&s, VINPUT_EV_SYN, 0, 0, &p), 0); /* empty */
+    assert_int_equal(feed(&s, VINPUT_EV_ABS, VINPUT_ABS_X, 9610, &p), 0);
+    assert_int_equal(feed(&s, VINPUT_EV_ABS, VINPUT_ABS_Y, 8545, &p), 0);
+    assert_int_equal(feed(&s, VINPUT_EV_SYN, 0, 0, &p), 1);
+    assert_int_equal(p.x, 9610);
+    assert_int_equal(p.y, 8545);
+    assert_int_equal(p.buttons, 0);
+    feed(&s, VINPUT_EV_KEY, VINPUT_BTN_LEFT, 1, &p);
+    feed(&s, VINPUT_EV_KEY, VINPUT_BTN_EXTRA, 1, &p);
+    feed(&s, VINPUT_EV_REL, VINPUT_REL_WHEEL, -1, &p);
+    assert_int_equal(feed(&s, VINPUT_EV_SYN, 0, 0, &p), 1);
+    assert_int_equal(p.buttons, 0x11);
+    assert_int_equal(p.wheel, -1);
+    assert_int_equal(p.x, 9610); /* kept */
+    feed(&s, VINPUT_EV_KEY, VINPUT_BTN_LEFT, 0, &p);
+    assert_int_equal(feed(&s, VINPUT_EV_SYN, 0, 0, &p), 1);
+    assert_int_equal(p.buttons, 0x10);
+    assert_int_equal(p.wheel, 0); /* reset after its group */
+    /* Ignored: other types and codes, a wheel jump out of range. */
+    feed(&s, 0x15, 0, 1, &p);
+    feed(&s, VINPUT_EV_KEY, 0x1E, 1, &p);
+    feed(&s, VINPUT_EV_ABS, 0x28, 5, &p);
+    feed(&s, VINPUT_EV_REL, VINPUT_REL_WHEEL, 100000, &p);
+    assert_int_equal(feed(&s, VINPUT_EV_SYN, 0, 0, &p), 0);
+    /* Other ranges scale to 0..32767 and clamp; a bad range is ignored. */
+    vinput_state_init(&s, -100, 100, 10, 10);
+    feed(&s, VINPUT_EV_ABS, VINPUT_ABS_X, 0, &p);
+    feed(&s, VINPUT_EV_ABS, VINPUT_ABS_Y, 40000, &p);
+    assert_int_equal(feed(&s, VINPUT_EV_SYN, 0, 0, &p), 1);
+    assert_int_equal(p.x, 16383);
+    assert_int_equal(p.y, 32767);
+    feed(&s, VINPUT_EV_ABS, VINPUT_ABS_X, INT32_MIN, &p);
+    assert_int_equal(feed(&s, VINPUT_EV_SYN, 0, 0, &p), 1);
+    assert_int_equal(p.x, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bochs_modes),
         cmocka_unit_test(test_vmmouse_decode),
         cmocka_unit_test(test_i8042_ctr),
+        cmocka_unit_test(test_vinput_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
