@@ -437,12 +437,13 @@ int root_console_script(struct root_console *c, const char *script)
 
 int root_console_busy(const struct root_console *c)
 {
-    return c->next < c->nscript;
+    return c->next < c->nscript || c->wait_until || c->want_text[0] ||
+           c->waiting_ics;
 }
 
 static void script_step(struct root_console *c, uint64_t now)
 {
-    while (c->next < c->nscript) {
+    for (;;) {
         if (c->want_text[0]) {
             if (c->text_seen || now >= c->wait_until) {
                 say(c,
@@ -483,6 +484,8 @@ static void script_step(struct root_console *c, uint64_t now)
                     (unsigned long long)(ms ? n * 1000 / ms : 0));
             }
         }
+        if (c->next >= c->nscript)
+            return;
         char *cmd = c->script[c->next++];
         char buf[ROOT_CONSOLE_LINE_MAX];
         char *w[MAX_WORDS];

@@ -269,6 +269,13 @@ static void test_script_limits(void **state)
     run(f, 5);
     assert_false(root_console_busy(f->con));
     assert_true(found(f, "the child printed \"ready now\""));
+    /* A timed step as the script's last command still completes. */
+    assert_int_equal(root_console_script(f->con, "measure 100"), 0);
+    run(f, 5);
+    assert_true(root_console_busy(f->con));
+    run(f, 20);
+    assert_false(root_console_busy(f->con));
+    assert_true(found(f, "exits in 1"));
     assert_true(found(f, "the integration component is up"));
 }
 
