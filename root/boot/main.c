@@ -112,6 +112,8 @@ static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4])
 /* The child's COM1 output: the root's second serial port, raw. */
 static void child_com1_sink(void *ctx, uint8_t byte)
 {
+    if (console)
+        root_console_child_byte(console, byte);
     uart_putc(have_com2 ? UART_COM2 : UART_COM1, (char)byte);
 }
 
