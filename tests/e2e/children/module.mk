@@ -6,8 +6,8 @@
 #   realmode  #GP injected into real mode; exits 5
 # (The top Makefile defines root_obj and ROOT_LDS after including this.)
 ROOT_TEST_CHILDREN := roottest hostile triple realmode
-ROOTTEST_SRCS := common/x86/start.S root/boot/mbheader.S \
-	root/boot/mb2header.S tests/e2e/children/roottest.c common/x86/idt.c \
+ROOTTEST_SRCS := common/x86/start.S common/x86/mb1header.S \
+	common/x86/mb2header.S tests/e2e/children/roottest.c common/x86/idt.c \
 	common/x86/trap.S common/x86/uart.c common/fmt.c
 ROOTTEST_OBJS := $(patsubst %,$(BUILD)/root/%.o,$(ROOTTEST_SRCS))
 

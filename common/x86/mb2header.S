@@ -1,4 +1,4 @@
-/* Multiboot 2 header of the root image (Multiboot2 specification 3.1). */
+/* Multiboot 2 header of an image (Multiboot2 specification 3.1). */
 #include <multiboot2.h>
 
 #define MB2_ARCH MULTIBOOT2_ARCHITECTURE_I386
