@@ -2,6 +2,7 @@
 #include "boot/boot_internal.h"
 #include "boot/kernel.h"
 #include "common/x86/cpu.h"
+#include "common/x86/pic.h"
 #include "common/x86/trap.h"
 
 #include <errno.h>
@@ -90,21 +91,6 @@ int irq_alloc_vector(void)
     }
     irq_restore(f);
     return -ENOSPC;
-}
-
-/* The 8259s: moved off the exception vectors, then masked for good. */
-static void pic_disable(void)
-{
-    outb(0x20, 0x11);
-    outb(0xA0, 0x11);
-    outb(0x21, 0x20);
-    outb(0xA1, 0x28);
-    outb(0x21, 0x04);
-    outb(0xA1, 0x02);
-    outb(0x21, 0x01);
-    outb(0xA1, 0x01);
-    outb(0x21, 0xFF);
-    outb(0xA1, 0xFF);
 }
 
 static void spurious(struct trap_frame *tf, void *ctx)

@@ -5,6 +5,7 @@
  * child costs no exits until something is due.
  */
 #include "common/x86/cpu.h"
+#include "common/x86/pic.h"
 #include "common/x86/trap.h"
 #include "root/boot/root.h"
 #include "root/svm/svm.h"
@@ -114,22 +115,6 @@ static void timer_isr(struct trap_frame *tf, void *ctx)
 }
 
 static void spurious_isr(struct trap_frame *tf, void *ctx) {}
-
-/* Remaps the 8259 pair away from the exception vectors and masks it: the
- * BIOS leaves IRQ0 on vector 8, which would look like a double fault. */
-static void pic_disable(void)
-{
-    outb(0x20, 0x11);
-    outb(0xA0, 0x11);
-    outb(0x21, 0x20);
-    outb(0xA1, 0x28);
-    outb(0x21, 0x04);
-    outb(0xA1, 0x02);
-    outb(0x21, 0x01);
-    outb(0xA1, 0x01);
-    outb(0x21, 0xFF);
-    outb(0xA1, 0xFF);
-}
 
 void root_clock_init(void)
 {
