@@ -28,6 +28,7 @@
 #include "root/hv/testport.h"
 #include "root/hv/vapic.h"
 #include "root/host/host.h"
+#include "root/host/devices.h"
 #include "root/host/ui.h"
 #include "root/hv/vmbus_host.h"
 #include "root/linux/bzimage.h"
@@ -151,6 +152,7 @@ static void vmbus_init(void)
         return;
     }
     console = root_host_start(&child, srv, bi.cmdline, print_stats, exit_count);
+    root_devices_start(&child, srv, bi.cmdline);
     root_ui_start(&child, srv, bi.cmdline);
 }
 
