@@ -1,0 +1,218 @@
+/*
+ * fstest: writes a known tree of files on the first SCSI disk's FAT32
+ * volume, reads it back, and unmounts cleanly, so the host can check the
+ * image with mtools and fsck.fat after QEMU exits (tests/e2e/fstest-check
+ * knows the same contents).
+ *
+ * The tree, under /tree: alpha.txt; "Long File Name, with spaces.txt";
+ * sub/deep/nested/file-N.bin for N = 0..FILES-1 (N * 1000 + 7 bytes);
+ * big.bin (BIG_BYTES); renamed.txt (written as old.txt, then renamed);
+ * tmp.txt written and deleted.  File bytes: pattern(seed, i) below.
+ *
+ * Arguments: big=BYTES (default 3 MiB).  Exit status: 0 all written and
+ * read back, 1 a file operation failed (printed), 2 no Hyper-V, 3 no VMBus,
+ * 4 no disk, 5 no FAT volume.
+ */
+#include "boot/kernel.h"
+#include "common/cmdline.h"
+#include "storage/blk.h"
+#include "storage/vfs.h"
+#include "vmbus/vmbus.h"
+#include "vsc/storvsc/storvsc.h"
+#include "winhv/winhv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FILES 10u
+#define CHUNK 65536u
+
+static uint8_t pattern(uint32_t seed, uint64_t i)
+{
+    return (uint8_t)((i * 31u + (i >> 9) + seed * 7u) & 0xFFu);
+}
+
+static uint8_t buf[CHUNK];
+static uint64_t total;
+
+#define CHECK(expr, what)                                                      \
+    do {                                                                       \
+        int rc_ = (expr);                                                      \
+        if (rc_ < 0) {                                                         \
+            printf("fstest: %s: %d %s\n", what, rc_, strerror(-rc_));          \
+            return 1;                                                          \
+        }                                                                      \
+    } while (0)
+
+static int write_file(const char *path, uint32_t seed, uint64_t len)
+{
+    int fd = vfs_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd, path);
+    for (uint64_t off = 0; off < len;) {
+        uint32_t n = len - off < CHUNK ? (uint32_t)(len - off) : CHUNK;
+        for (uint32_t i = 0; i < n; i++)
+            buf[i] = pattern(seed, off + i);
+        ssize_t w = write(fd, buf, n);
+        if (w != (ssize_t)n) {
+            printf("fstest: write %s at %llu: %d\n", path,
+                   (unsigned long long)off, (int)w);
+            close(fd);
+            return 1;
+        }
+        off += n;
+    }
+    CHECK(vfs_fsync(fd), "fsync");
+    close(fd);
+    total += len;
+    return 0;
+}
+
+static int check_file(const char *path, uint32_t seed, uint64_t len)
+{
+    int fd = vfs_open(path, O_RDONLY, 0);
+    CHECK(fd, path);
+    uint64_t off = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf, CHUNK);
+        if (r < 0) {
+            printf("fstest: read %s: %d\n", path, (int)r);
+            close(fd);
+            return 1;
+        }
+        if (r == 0)
+            break;
+        for (ssize_t i = 0; i < r; i++)
+            if (buf[i] != pattern(seed, off + (uint64_t)i)) {
+                printf("fstest: %s differs at %llu\n", path,
+                       (unsigned long long)(off + (uint64_t)i));
+                close(fd);
+                return 1;
+            }
+        off += (uint64_t)r;
+    }
+    close(fd);
+    if (off != len) {
+        printf("fstest: %s is %llu bytes, expected %llu\n", path,
+               (unsigned long long)off, (unsigned long long)len);
+        return 1;
+    }
+    return 0;
+}
+
+static int text_file(const char *path, const char *text)
+{
+    int fd = vfs_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd, path);
+    size_t n = strlen(text);
+    if (write(fd, text, n) != (ssize_t)n) {
+        close(fd);
+        printf("fstest: write %s failed\n", path);
+        return 1;
+    }
+    CHECK(vfs_fsync(fd), "fsync");
+    close(fd);
+    total += n;
+    return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+    int rc = vfs_mkdir(path, 0755);
+    return rc == -EEXIST ? 0 : rc;
+}
+
+static int tree(uint64_t big)
+{
+    char path[96];
+    CHECK(mkdir_p("/tree"), "mkdir /tree");
+    CHECK(mkdir_p("/tree/sub"), "mkdir /tree/sub");
+    CHECK(mkdir_p("/tree/sub/deep"), "mkdir /tree/sub/deep");
+    CHECK(mkdir_p("/tree/sub/deep/nested"), "mkdir nested");
+    if (text_file("/tree/alpha.txt", "alpha\n") ||
+        text_file("/tree/Long File Name, with spaces.txt",
+                  "a long name survives\n") ||
+        text_file("/tree/old.txt", "renamed\n") ||
+        text_file("/tree/tmp.txt", "deleted\n"))
+        return 1;
+    for (uint32_t n = 0; n < FILES; n++) {
+        snprintf(path, sizeof(path), "/tree/sub/deep/nested/file-%u.bin",
+                 (unsigned)n);
+        if (write_file(path, n, n * 1000u + 7u))
+            return 1;
+    }
+    if (write_file("/tree/big.bin", 99, big))
+        return 1;
+    CHECK(vfs_rename("/tree/old.txt", "/tree/renamed.txt"), "rename");
+    CHECK(vfs_unlink("/tree/tmp.txt"), "unlink");
+    CHECK(vfs_sync(), "sync");
+    for (uint32_t n = 0; n < FILES; n++) {
+        snprintf(path, sizeof(path), "/tree/sub/deep/nested/file-%u.bin",
+                 (unsigned)n);
+        if (check_file(path, n, n * 1000u + 7u))
+            return 1;
+    }
+    if (check_file("/tree/big.bin", 99, big))
+        return 1;
+    struct stat st;
+    if (vfs_stat("/tree/tmp.txt", &st) != -ENOENT) {
+        printf("fstest: tmp.txt still there\n");
+        return 1;
+    }
+    return 0;
+}
+
+int app_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    uint64_t big = 3u << 20;
+    const char *b = boot_arg("big");
+    if (b && cmdline_parse_size(b, &big))
+        big = 3u << 20;
+    if (winhv_init()) {
+        printf("fstest: no Hyper-V interface\n");
+        return 2;
+    }
+    const struct vmbus_platform *plat = winhv_vmbus_platform();
+    struct vmbus *vb = vmbus_create(plat);
+    struct storvsc_config sc = {.plat = *plat};
+    struct storvsc *sv = vb ? storvsc_create(vb, &sc) : NULL;
+    if (!sv || winhv_vmbus_attach(vb) || vmbus_connect(vb, 0)) {
+        printf("fstest: VMBus connection failed\n");
+        return 3;
+    }
+    struct storvsc_disk *disk;
+    int rc = storvsc_start(sv);
+    if (!rc)
+        rc = storvsc_disk_open(sv, 0, &disk);
+    if (rc) {
+        printf("fstest: no disk: %d\n", rc);
+        return 4;
+    }
+    static struct blk_dev dev;
+    rc = blk_init(&dev, &storvsc_blk_ops, disk, storvsc_disk_sector_size(disk),
+                  0);
+    if (!rc)
+        rc = vfs_mount(&dev, 0);
+    if (rc) {
+        printf("fstest: no FAT32 volume: %d\n", rc);
+        return 5;
+    }
+    uint64_t t0 = clock_now_ns();
+    rc = tree(big);
+    uint64_t ms = (clock_now_ns() - t0) / 1000000u;
+    int urc = vfs_unmount();
+    blk_fini(&dev);
+    vmbus_disconnect(vb);
+    if (rc || urc) {
+        printf("fstest: FAIL (unmount %d)\n", urc);
+        return 1;
+    }
+    printf("fstest: wrote and read back %u files, %llu bytes in %llu ms\n",
+           FILES + 4u, (unsigned long long)total, (unsigned long long)ms);
+    return 0;
+}
