@@ -1,4 +1,5 @@
 /* Guest integration components (see vsc/ic.h). */
+#include "common/ic_services.h"
 #include "vsc/ic.h"
 
 #include <errno.h>
@@ -6,6 +7,8 @@
 #include <string.h>
 
 #include "common/vmbus_msg.h"
+
+_Static_assert(IC_SVC_COUNT == IC_SERVICE_COUNT, "one service table");
 
 #define IC_RING_BYTES (16u * 1024u)
 
@@ -30,29 +33,6 @@ struct ic_guest {
     int shutdown_pending;
     uint32_t shutdown_flags;
     uint8_t buf[IC_MAX_PACKET + 64]; /* one packet being answered */
-};
-
-/* Message versions we speak per service, newest first; frameworks too. */
-static const struct ic_version fw_versions[] = {{3, 0}, {1, 0}};
-static const struct ic_version hb_versions[] = {{3, 0}, {1, 0}};
-static const struct ic_version sd_versions[] = {{3, 2}, {3, 1}, {3, 0}, {1, 0}};
-static const struct ic_version ts_versions[] = {{4, 0}, {3, 0}, {1, 0}};
-static const struct ic_version kvp_versions[] = {{5, 0}, {4, 0}, {3, 0}};
-
-static const struct {
-    const char *name;
-    struct vmbus_guid class_id;
-    uint16_t msgtype;
-    const struct ic_version *versions;
-    size_t nversions;
-} services[IC_SVC_COUNT] = {
-    [IC_SVC_HEARTBEAT] = {"ic-heartbeat", VMBUS_CLASS_HEARTBEAT,
-                          IC_MSG_HEARTBEAT, hb_versions, 2},
-    [IC_SVC_SHUTDOWN] = {"ic-shutdown", VMBUS_CLASS_SHUTDOWN, IC_MSG_SHUTDOWN,
-                         sd_versions, 4},
-    [IC_SVC_TIMESYNC] = {"ic-timesync", VMBUS_CLASS_TIMESYNC, IC_MSG_TIMESYNC,
-                         ts_versions, 3},
-    [IC_SVC_KVP] = {"ic-kvp", VMBUS_CLASS_KVP, IC_MSG_KVP, kvp_versions, 3},
 };
 
 static int ver_eq(struct ic_version a, struct ic_version b)
@@ -95,9 +75,11 @@ static int negotiate(struct ic_service *s, uint8_t *msg, uint32_t len,
     if (total > IC_NEGOTIATE_MAX_VERSIONS ||
         len < IC_BODY_OFFSET + sizeof(n) + 4u * total)
         return -EBADMSG;
-    if (pick(list, n.framework_count, fw_versions, 2, &fw) == 0 &&
+    if (pick(list, n.framework_count, ic_framework_versions,
+             ic_framework_nversions, &fw) == 0 &&
         pick(list + 4u * n.framework_count, n.message_count,
-             services[s->svc].versions, services[s->svc].nversions, &mv) == 0) {
+             ic_services[s->svc].versions, ic_services[s->svc].nversions,
+             &mv) == 0) {
         s->fw = fw;
         s->msg = mv;
         n.framework_count = 1;
@@ -398,7 +380,7 @@ int ic_guest_handle(struct ic_guest *g, unsigned svc, uint8_t *msg,
     }
     if (h.msgtype == IC_MSG_NEGOTIATE)
         rc = negotiate(s, msg, len, &h);
-    else if (h.msgtype != services[svc].msgtype)
+    else if (h.msgtype != ic_services[svc].msgtype)
         rc = -EBADMSG;
     else if (svc == IC_SVC_HEARTBEAT)
         rc = heartbeat(s, msg, len, &h);
@@ -499,8 +481,8 @@ struct ic_guest *ic_guest_create(struct vmbus *vb,
         struct ic_service *s = &g->svc[i];
         s->g = g;
         s->svc = i;
-        s->drv.name = services[i].name;
-        s->drv.class_id = services[i].class_id;
+        s->drv.name = ic_services[i].name;
+        s->drv.class_id = ic_services[i].class_id;
         s->drv.probe = probe;
         s->drv.remove = remove_ic;
         s->drv.ctx = s;

@@ -1,10 +1,15 @@
 /* Host side of the integration components (see root/vmbus/ic.h). */
+#include "common/ic_services.h"
 #include "root/vmbus/ic.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "common/vmbus_msg.h"
+
+_Static_assert(IC_HOST_COUNT == IC_SERVICE_COUNT, "one service table");
+
+#define FW_BYTES (ic_framework_nversions * sizeof(struct ic_version))
 
 struct ic_hsvc {
     struct ic_host *ic;
@@ -34,28 +39,6 @@ struct ic_host {
     struct ic_kvp_enumerate kvp_scratch; /* its value part */
 };
 
-static const struct ic_version fw_versions[] = {{3, 0}, {1, 0}};
-static const struct ic_version hb_versions[] = {{3, 0}, {1, 0}};
-static const struct ic_version sd_versions[] = {{3, 2}, {3, 1}, {3, 0}, {1, 0}};
-static const struct ic_version ts_versions[] = {{4, 0}, {3, 0}, {1, 0}};
-static const struct ic_version kvp_versions[] = {{5, 0}, {4, 0}, {3, 0}};
-
-static const struct {
-    const char *name;
-    struct vmbus_guid class_id;
-    uint16_t msgtype;
-    const struct ic_version *versions;
-    uint16_t nversions;
-} services[IC_HOST_COUNT] = {
-    [IC_HOST_HEARTBEAT] = {"heartbeat", VMBUS_CLASS_HEARTBEAT, IC_MSG_HEARTBEAT,
-                           hb_versions, 2},
-    [IC_HOST_SHUTDOWN] = {"shutdown", VMBUS_CLASS_SHUTDOWN, IC_MSG_SHUTDOWN,
-                          sd_versions, 4},
-    [IC_HOST_TIMESYNC] = {"timesync", VMBUS_CLASS_TIMESYNC, IC_MSG_TIMESYNC,
-                          ts_versions, 3},
-    [IC_HOST_KVP] = {"kvp", VMBUS_CLASS_KVP, IC_MSG_KVP, kvp_versions, 3},
-};
-
 static void remove_devices(struct ic_host *ic)
 {
     unsigned i;
@@ -83,10 +66,11 @@ static int send_req(struct ic_hsvc *s, uint16_t msgtype, const void *body,
     memset(&p, 0, sizeof(p));
     p.msgsize = (uint32_t)sizeof(h) + body_len;
     memset(&h, 0, sizeof(h));
-    h.framework = msgtype == IC_MSG_NEGOTIATE ? fw_versions[0] : s->fw;
+    h.framework =
+        msgtype == IC_MSG_NEGOTIATE ? ic_framework_versions[0] : s->fw;
     h.msgtype = msgtype;
     h.msgver =
-        msgtype == IC_MSG_NEGOTIATE ? services[s->svc].versions[0] : s->msg;
+        msgtype == IC_MSG_NEGOTIATE ? ic_services[s->svc].versions[0] : s->msg;
     h.msgsize = (uint16_t)body_len;
     h.transaction_id = s->next_tid++;
     h.flags = IC_FLAG_TRANSACTION | IC_FLAG_REQUEST;
@@ -102,17 +86,16 @@ static void send_negotiate(struct ic_hsvc *s)
 {
     uint8_t body[sizeof(struct ic_negotiate) + 4 * 8];
     struct ic_negotiate n;
-    uint16_t nv = services[s->svc].nversions;
+    uint16_t nv = ic_services[s->svc].nversions;
 
     memset(&n, 0, sizeof(n));
     n.framework_count = 2;
     n.message_count = nv;
     memcpy(body, &n, sizeof(n));
-    memcpy(body + sizeof(n), fw_versions, sizeof(fw_versions));
-    memcpy(body + sizeof(n) + sizeof(fw_versions), services[s->svc].versions,
-           4u * nv);
+    memcpy(body + sizeof(n), ic_framework_versions, FW_BYTES);
+    memcpy(body + sizeof(n) + FW_BYTES, ic_services[s->svc].versions, 4u * nv);
     send_req(s, IC_MSG_NEGOTIATE, body,
-             (uint32_t)(sizeof(n) + sizeof(fw_versions) + 4u * nv));
+             (uint32_t)(sizeof(n) + FW_BYTES + 4u * nv));
 }
 
 static bool known(const struct ic_version *list, size_t n, struct ic_version v)
@@ -143,8 +126,8 @@ static int on_negotiate(struct ic_hsvc *s, const uint8_t *msg, uint32_t len,
         return -EBADMSG;
     memcpy(&fw, msg + IC_BODY_OFFSET + sizeof(n), 4);
     memcpy(&mv, msg + IC_BODY_OFFSET + sizeof(n) + 4, 4);
-    if (!known(fw_versions, 2, fw) ||
-        !known(services[s->svc].versions, services[s->svc].nversions, mv))
+    if (!known(ic_framework_versions, ic_framework_nversions, fw) ||
+        !known(ic_services[s->svc].versions, ic_services[s->svc].nversions, mv))
         return -EBADMSG;
     s->fw = fw;
     s->msg = mv;
@@ -225,7 +208,7 @@ int ic_host_handle(struct ic_host *ic, unsigned svc, const uint8_t *msg,
     }
     if (h.msgtype == IC_MSG_NEGOTIATE) {
         rc = on_negotiate(s, msg, len, &h);
-    } else if (!s->ready || h.msgtype != services[svc].msgtype) {
+    } else if (!s->ready || h.msgtype != ic_services[svc].msgtype) {
         rc = -EBADMSG;
     } else if (svc == IC_HOST_HEARTBEAT) {
         uint64_t seq;
@@ -339,9 +322,9 @@ struct ic_host *ic_host_create(struct vmbus_server *srv,
         ic->svc[i].ic = ic;
         ic->svc[i].svc = i;
         memset(&d, 0, sizeof(d));
-        d.name = services[i].name;
-        d.class_id = services[i].class_id;
-        d.instance_id = services[i].class_id;
+        d.name = ic_services[i].name;
+        d.class_id = ic_services[i].class_id;
+        d.instance_id = ic_services[i].class_id;
         d.instance_id.data4[7] ^= 0x5A;
         d.ops = &ic_ops;
         d.ctx = &ic->svc[i];

@@ -7,4 +7,5 @@ FUZZ_TARGETS += ring vmbus_guest vmbus_server ic
 FUZZ_ring_SRCS := common/ring.c
 FUZZ_vmbus_guest_SRCS := $(FUZZ_VMBUS_SRCS)
 FUZZ_vmbus_server_SRCS := $(FUZZ_VMBUS_SRCS)
-FUZZ_ic_SRCS := $(FUZZ_VMBUS_SRCS) vsc/ic.c root/vmbus/ic.c
+FUZZ_ic_SRCS := $(FUZZ_VMBUS_SRCS) vsc/ic.c root/vmbus/ic.c \
+	common/ic_services.c

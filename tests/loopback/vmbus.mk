@@ -7,4 +7,5 @@ LOOPBACK_TESTS += vmbus
 LOOPBACK_vmbus_SRCS := $(LOOPBACK_VMBUS_SRCS)
 
 LOOPBACK_TESTS += ic
-LOOPBACK_ic_SRCS := $(LOOPBACK_VMBUS_SRCS) vsc/ic.c root/vmbus/ic.c
+LOOPBACK_ic_SRCS := $(LOOPBACK_VMBUS_SRCS) vsc/ic.c root/vmbus/ic.c \
+	common/ic_services.c
