@@ -49,6 +49,7 @@ HOST_CFLAGS  := $(WARN) -O1 -g $(SANITIZE) -fno-omit-frame-pointer -I. \
 HOST_LDFLAGS := $(SANITIZE)
 HOST_LIBS    := -lcmocka -lpthread
 
-FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -O1 -g -I. -I$(MBINC) \
+FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -O1 -g \
+        -I. -I$(MBINC) \
         -D_DEFAULT_SOURCE -DENLIGHT_HOST -DENLIGHT_FUZZ -MMD -MP \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
