@@ -9,6 +9,7 @@
  * VSP (1 MiB of VRAM, 320x200), then [u8 what][u16 len][bytes] steps that
  * send raw packets guest -> VSP or VSP -> VSC, dirty rectangles and
  * feature changes, each followed by both sides draining their rings.
+ * VRAM locations at or above 4 GiB get the frame buffer placed there.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -33,11 +34,23 @@ static uint8_t *set_mode(void *ctx, uint32_t w, uint32_t h, uint32_t *pitch)
     return fb;
 }
 
+/* VRAM outside guest RAM: the frame buffer becomes reachable there. */
+static int place_vram(void *ctx, uint64_t gpa, uint64_t bytes)
+{
+    struct lb *lb = ctx;
+    if (bytes > sizeof(fb) || (gpa && gpa < (1ull << 32)))
+        return -1;
+    lb->extra = gpa ? fb : NULL;
+    lb->extra_gpa = gpa;
+    lb->extra_len = gpa ? bytes : 0;
+    return 0;
+}
+
 static void session(const uint8_t *data, uint32_t size)
 {
     static const struct vmbus_guid cv = VMBUS_CLASS_SYNTHVID;
-    struct synthvid_vsp_backend be = {.fb_bytes = sizeof(fb),
-                                      .set_mode = set_mode};
+    struct synthvid_vsp_backend be = {
+        .fb_bytes = sizeof(fb), .set_mode = set_mode, .place_vram = place_vram};
     struct synthvid_vsp_config vcfg = {.vram_megabytes = 1};
     struct synthvid_vsp *vsp = NULL;
     struct synthvid_vsc *v = NULL;
@@ -49,6 +62,7 @@ static void session(const uint8_t *data, uint32_t size)
 
     if (lb_init(&lb, 400, NULL) < 0)
         return;
+    be.ctx = &lb;
     plat = lb_guest_platform(&lb);
     synthvid_vsp_create(lb.srv, &vcfg, &be, &vsp);
     vmbus_set_timeout(lb.vb, 1000000);
