@@ -87,6 +87,13 @@ static int place_vram(void *ctx, uint64_t gpa, uint64_t bytes)
     return 0;
 }
 
+static void set_leds(void *ctx, uint16_t led_flags)
+{
+    (void)ctx;
+    if (i8042_set_leds((uint8_t)led_flags))
+        root_log("ui: keyboard LEDs not acknowledged\n");
+}
+
 static void on_scancode(void *ctx, uint8_t byte)
 {
     struct root_ui *u = ctx;
@@ -159,7 +166,8 @@ static void start_keyboard(struct root_ui *u, struct vmbus_server *srv)
         root_log("ui: no PS/2 keyboard controller (%d)\n", rc);
         return;
     }
-    const struct kbd_vsp_backend be = {.ctx = u, .log = log_line};
+    const struct kbd_vsp_backend be = {
+        .ctx = u, .set_leds = set_leds, .log = log_line};
     rc = kbd_vsp_create(srv, &be, &u->kbd);
     if (rc) {
         root_log("ui: synthetic keyboard not offered (%d)\n", rc);

@@ -62,10 +62,35 @@ unsigned i8042_poll(void (*fn)(void *ctx, uint8_t byte), void *ctx,
         if (!(st & I8042_STS_OBF))
             break;
         uint8_t byte = inb(I8042_DATA);
-        if (st & I8042_STS_AUX)
+        if (st & I8042_STS_AUX || byte == I8042_KBD_ACK ||
+            byte == I8042_KBD_RESEND)
             continue;
         fn(ctx, byte);
         n++;
     }
     return n;
+}
+
+/* One byte to the keyboard and its ACK; other bytes meanwhile are lost. */
+static int kbd_send(uint8_t byte)
+{
+    if (wait_write())
+        return -EIO;
+    outb(I8042_DATA, byte);
+    for (unsigned i = 0; i < 16; i++) {
+        if (wait_read())
+            return -EIO;
+        uint8_t st = inb(I8042_STATUS);
+        uint8_t r = inb(I8042_DATA);
+        if (!(st & I8042_STS_AUX) && r == I8042_KBD_ACK)
+            return 0;
+    }
+    return -EIO;
+}
+
+int i8042_set_leds(uint8_t leds)
+{
+    if (kbd_send(0xED) || kbd_send(leds & 7u))
+        return -EIO;
+    return 0;
 }

@@ -37,10 +37,23 @@ int i8042_init(void);
 
 /*
  * Reads what the keyboard sent, at most max bytes: each set-1 byte goes
- * to fn(ctx, byte).  Returns the number of keyboard bytes.
+ * to fn(ctx, byte), except command replies (ACK, resend).  Returns the
+ * number of keyboard bytes passed on.
  */
 unsigned i8042_poll(void (*fn)(void *ctx, uint8_t byte), void *ctx,
                     unsigned max);
+
+/*
+ * Sets the keyboard's LEDs (bit 0 Scroll, 1 Num, 2 Caps Lock: the PS/2
+ * and synthetic keyboard layouts agree) with command 0xED, waiting for
+ * each acknowledgement.  Returns 0 or -EIO (no acknowledgement).
+ */
+int i8042_set_leds(uint8_t leds);
+
+/* Keyboard replies (ACK 0xFA, resend 0xFE, echo 0xEE, BAT 0xAA is also a
+ * key) that i8042_poll() does not pass on as scan codes. */
+#define I8042_KBD_ACK 0xFAu
+#define I8042_KBD_RESEND 0xFEu
 
 /* Pure: the configuration byte the driver writes, given the current one. */
 uint8_t i8042_ctr_value(uint8_t ctr);
