@@ -19,7 +19,7 @@
 
 #define MAX_PHYS (4ull << 30) /* the root's identity map */
 #define POLL_MIN_NS 1000000ull
-#define POLL_IDLE_NS 10000000ull
+#define POLL_IDLE_NS 4000000ull
 #define POLL_BATCH 64u
 #define APIC_RANGE 0xFEC00000ull /* IOAPIC and local APIC from here */
 
