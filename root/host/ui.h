@@ -6,7 +6,7 @@
  * VSP.  Each VSP is offered only when its device answered
  * its probe; the root's command line ui=0 offers none.  One poller reads
  * the keyboard and the pointer at most once a millisecond, and at least
- * every 10 ms while the child is halted.
+ * every 4 ms while the child is halted.
  *
  * Where the guest puts its VRAM outside its RAM (the VMBus MMIO window,
  * as Linux's hyperv_drm does), the frame buffer itself is mapped there
