@@ -162,7 +162,8 @@ all: $(APP_IMAGES) $(ROOT_IMAGE) $(EXTRA_ALL)
 tests-build: all $(UNIT_BINS) $(LOOPBACK_BINS) $(FUZZ_BINS)
 
 APP ?= hello
-RUN_APP ?= hello
+RUN_APP ?= httpd
+RUN_PORT ?= 8080
 
 test: tests-build
 	@$(PYTHON) tests/run --all
@@ -181,8 +182,13 @@ fuzz: $(FUZZ_BINS)
 iso: $(BUILD)/apps/$(APP).elf $(ROOT_IMAGE)
 	@tools/mkiso --app $(APP)
 
+# The sample site (tools/www) on a fresh FAT32 image, the appliance under
+# the root with that disk and a NIC whose port 80 is localhost:RUN_PORT.
 run: all
-	tools/enlight-run --app $(RUN_APP)
+	@mkdir -p $(BUILD)/run
+	@tools/mkfat -s 64M $(BUILD)/run/www.img tools/www
+	@echo "Enlight: $(RUN_APP) is starting; open http://localhost:$(RUN_PORT)/ (Ctrl-C stops it)"
+	tools/enlight-run --app $(RUN_APP) --disk $(BUILD)/run/www.img --net $(RUN_PORT)
 
 qemu: all
 	tools/enlight-run --app $(APP)
@@ -207,7 +213,7 @@ distclean: clean
 
 help:
 	@echo "make              build every appliance and the root into build/"
-	@echo "make run          boot the default appliance ($(RUN_APP)) in QEMU"
+	@echo "make run          boot the default appliance ($(RUN_APP)) with a disk and a NIC; it prints http://localhost:$(RUN_PORT)/"
 	@echo "make test         unit, loopback, fuzz smoke and QEMU end-to-end tests"
 	@echo "make test-unit | test-loopback | test-e2e   one depth only"
 	@echo "make test-linux   Debian's kernel as the child, its hv drivers"
