@@ -29,6 +29,12 @@ DefinitionBlock ("dsdt.aml", "DSDT", 2, "ENLGHT", "ENLIGHT ", 1)
             {
                 Name (_HID, "VMBus")
                 Name (_UID, Zero)
+                /*
+                 * Linux's vmbus_acpi_add() walks this device's _CRS before
+                 * the parent's window and gives up on the window when
+                 * there is none: hyperv_drm then finds no MMIO for VRAM.
+                 */
+                Name (_CRS, ResourceTemplate () {})
                 Method (_STA, 0, NotSerialized)
                 {
                     Return (0x0F)
