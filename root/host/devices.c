@@ -12,6 +12,7 @@
 #include "root/dev/virtio/virtio.h"
 #include "root/dev/virtio/virtio_blk.h"
 #include "root/dev/virtio/virtio_net.h"
+#include "root/dev/virtio/vblk_bench.h"
 #include "root/vsp/netvsp/netvsp.h"
 #include "root/vsp/storvsp/storvsp.h"
 
@@ -142,6 +143,9 @@ int root_devices_start(struct vcpu *child, struct vmbus_server *srv,
         else if (type == VIRTIO_ID_NET && want_net)
             add_nic(srv, &pci[i], vector, &all_irq);
     }
+    if (devs.ndisks && !option_off(root_cmdline, "vblk_bench") &&
+        cmdline_get(root_cmdline, "vblk_bench", NULL, 0) >= 0)
+        vblk_bench_run(devs.disk[0]);
     if (!devs.ndisks && !devs.nnics)
         return 0;
     if (root_poller_add(poll, NULL, all_irq ? 0 : POLL_NS))

@@ -11,6 +11,8 @@
  *   storvsp=0   offer no SCSI controller (the disks stay unused)
  *   netvsp=0    offer no network adapter
  *   virtio_irq=0  no MSI-X: poll every 1 ms instead (for comparison)
+ *   vblk_bench=1  before the child starts, benchmark the first disk
+ *                 straight through virtio-blk (vblk_bench.h; bench/storage)
  */
 #ifndef ROOT_HOST_DEVICES_H
 #define ROOT_HOST_DEVICES_H

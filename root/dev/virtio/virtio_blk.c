@@ -33,6 +33,7 @@ struct vblk {
     uint64_t capacity;
     struct storvsp_io *wait_head, *wait_tail; /* linked by backend_priv */
     struct vblk_stats st;
+    void (*done)(struct storvsp_io *io, int status);
 };
 
 static uint64_t pa(const void *p)
@@ -154,7 +155,7 @@ static int submit(struct vblk *b, struct storvsp_io *io)
         (io->lba > b->capacity || io->count > b->capacity - io->lba))
         return -EINVAL;
     if (io->op == STORVSP_IO_FLUSH && !b->has_flush) {
-        storvsp_io_done(io, 0); /* no volatile cache: already durable */
+        b->done(io, 0); /* no volatile cache: already durable */
         return 0;
     }
     io->backend_priv = NULL;
@@ -187,7 +188,7 @@ static void start_waiting(struct vblk *b)
         b->st.waiting--;
         if (rc < 0) {
             b->st.errors++;
-            storvsp_io_done(io, -EIO);
+            b->done(io, -EIO);
         }
     }
 }
@@ -239,7 +240,7 @@ void vblk_poll(struct vblk *b)
             b->st.errors++;
         else
             account(b, io);
-        storvsp_io_done(io, status);
+        b->done(io, status);
     }
     start_waiting(b);
     if (b->kick) {
@@ -274,6 +275,21 @@ uint64_t vblk_capacity(const struct vblk *b)
     return b->capacity;
 }
 
+void vblk_set_done(struct vblk *b, void (*done)(struct storvsp_io *, int))
+{
+    b->done = done ? done : storvsp_io_done;
+}
+
+bool vblk_has_irq(const struct vblk *b)
+{
+    return b->vd.msix_entries > 0;
+}
+
+int vblk_submit(struct vblk *b, struct storvsp_io *io)
+{
+    return submit(b, io);
+}
+
 const struct vblk_stats *vblk_get_stats(const struct vblk *b)
 {
     return &b->st;
@@ -284,6 +300,7 @@ int vblk_create(struct pci_dev *d, int vector, struct vblk **out, bool *irq)
     struct vblk *b = calloc(1, sizeof(*b));
     if (!b)
         return -ENOMEM;
+    b->done = storvsp_io_done;
     int rc = virtio_pci_probe(&b->vd, d);
     if (!rc)
         rc = virtio_negotiate(&b->vd, VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |

@@ -65,6 +65,17 @@ void vblk_poll(struct vblk *b);
 extern const struct storvsp_backend_ops vblk_storvsp_ops;
 
 uint64_t vblk_capacity(const struct vblk *b); /* 512-byte sectors */
+
+/*
+ * Direct use without storvsp (the root's own benchmark): completions go
+ * to done instead of storvsp_io_done (NULL restores it), and
+ * vblk_submit() takes a READ, WRITE or FLUSH with the contract of the
+ * backend ops (0 and one done() call later, or a negative errno).
+ */
+void vblk_set_done(struct vblk *b, void (*done)(struct storvsp_io *, int));
+int vblk_submit(struct vblk *b, struct storvsp_io *io);
+/* Whether completions raise the root vector (MSI-X). */
+bool vblk_has_irq(const struct vblk *b);
 const struct vblk_stats *vblk_get_stats(const struct vblk *b);
 
 #endif /* ROOT_DEV_VIRTIO_VIRTIO_BLK_H */
