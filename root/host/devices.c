@@ -7,12 +7,15 @@
 #include <string.h>
 
 #include "common/cmdline.h"
+#include "common/x86/cpu.h"
 #include "root/boot/root.h"
 #include "root/dev/pci/pci.h"
 #include "root/dev/virtio/virtio.h"
 #include "root/dev/virtio/virtio_blk.h"
 #include "root/dev/virtio/virtio_net.h"
 #include "root/dev/virtio/vblk_bench.h"
+#include "root/dev/virtio/vnet_bench.h"
+#include "root/svm/svm.h"
 #include "root/vsp/netvsp/netvsp.h"
 #include "root/vsp/storvsp/storvsp.h"
 
@@ -28,11 +31,37 @@ static struct {
     struct vnet *nic[MAX_NICS];
     struct netvsp *netvsp[MAX_NICS];
     unsigned nnics;
+    bool stats;            /* dev_stats=1 */
+    uint64_t stats_tsc;    /* last printed */
+    uint64_t stats_frames; /* frames then */
 } devs;
+
+/* dev_stats=1: the counters, at most once a second when they moved. */
+static void stats_tick(void)
+{
+    uint64_t now = rdtsc(), frames = 0;
+    if (now - devs.stats_tsc < root_tsc_hz())
+        return;
+    for (unsigned i = 0; i < devs.nnics; i++) {
+        const struct vnet_stats *n = vnet_get_stats(devs.nic[i]);
+        frames += n->rx_frames + n->tx_frames;
+    }
+    for (unsigned i = 0; i < devs.ndisks; i++) {
+        const struct vblk_stats *b = vblk_get_stats(devs.disk[i]);
+        frames += b->reads + b->writes + b->flushes;
+    }
+    if (frames == devs.stats_frames)
+        return;
+    devs.stats_tsc = now;
+    devs.stats_frames = frames;
+    root_devices_print_stats();
+}
 
 static void poll(void *ctx)
 {
     (void)ctx;
+    if (devs.stats)
+        stats_tick();
     for (unsigned i = 0; i < devs.ndisks; i++)
         vblk_poll(devs.disk[i]);
     if (devs.vsp)
@@ -146,6 +175,11 @@ int root_devices_start(struct vcpu *child, struct vmbus_server *srv,
     if (devs.ndisks && !option_off(root_cmdline, "vblk_bench") &&
         cmdline_get(root_cmdline, "vblk_bench", NULL, 0) >= 0)
         vblk_bench_run(devs.disk[0]);
+    if (devs.nnics && !option_off(root_cmdline, "vnet_bench") &&
+        cmdline_get(root_cmdline, "vnet_bench", NULL, 0) >= 0)
+        vnet_bench_run(devs.nic[0]);
+    devs.stats = cmdline_get(root_cmdline, "dev_stats", NULL, 0) >= 0 &&
+                 !option_off(root_cmdline, "dev_stats");
     if (!devs.ndisks && !devs.nnics)
         return 0;
     if (root_poller_add(poll, NULL, all_irq ? 0 : POLL_NS))

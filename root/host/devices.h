@@ -13,6 +13,10 @@
  *   virtio_irq=0  no MSI-X: poll every 1 ms instead (for comparison)
  *   vblk_bench=1  before the child starts, benchmark the first disk
  *                 straight through virtio-blk (vblk_bench.h; bench/storage)
+ *   vnet_bench=1  before the child starts, transmit frames straight through
+ *                 the first virtio-net (vnet_bench.h; bench/net)
+ *   dev_stats=1   the device counters (root_devices_print_stats), at most
+ *                 once a second while they change
  */
 #ifndef ROOT_HOST_DEVICES_H
 #define ROOT_HOST_DEVICES_H

@@ -4,5 +4,5 @@
 ROOT_VIRTIO_SRCS := root/dev/virtio/virtq.c root/dev/virtio/virtio_pci.c
 ROOT_SRCS += $(ROOT_VIRTIO_SRCS) root/dev/virtio/virtio.c \
 	root/dev/virtio/virtio_blk.c root/dev/virtio/virtio_net.c \
-	root/dev/virtio/vblk_bench.c \
+	root/dev/virtio/vblk_bench.c root/dev/virtio/vnet_bench.c \
 	root/host/devices.c
