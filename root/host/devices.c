@@ -22,6 +22,10 @@
 #define MAX_PCI 64u
 #define MAX_NICS 4u
 #define POLL_NS 1000000ull /* without interrupts: 1 ms */
+/* Where BARs the firmware put above 4 GiB go: the top of the 32-bit PCI
+ * hole of QEMU's pc and q35 machines, below the I/O APIC. */
+#define PCI_HOLE_LO 0xE0000000ull
+#define PCI_HOLE_HI 0xFEC00000ull
 
 static struct pci_dev pci[MAX_PCI];
 static struct {
@@ -164,6 +168,11 @@ int root_devices_start(struct vcpu *child, struct vmbus_server *srv,
     if (!option_off(root_cmdline, "virtio_irq"))
         vector = pci_irq_alloc(NULL, NULL);
     unsigned n = pci_enumerate(&pci_port_ops, NULL, pci, MAX_PCI);
+    int moved = pci_place_high_bars(pci, n, PCI_HOLE_LO, PCI_HOLE_HI);
+    if (moved)
+        root_log("root: %d PCI BARs above 4 GiB %s\n",
+                 moved < 0 ? -moved : moved,
+                 moved < 0 ? "did not fit below it" : "moved below it");
     bool all_irq = vector >= 0;
     for (unsigned i = 0; i < n; i++) {
         unsigned type = virtio_pci_type(&pci[i]);

@@ -357,6 +357,30 @@ static void test_pci_bar_move_and_ptr(void **state)
     assert_null(pci_bar_ptr(&d, 6, 0, 1));
 }
 
+static void test_pci_place_high_bars(void **state)
+{
+    (void)state;
+    static struct fake_bus bus;
+    memset(&bus, 0, sizeof(bus));
+    add_virtio(&bus, 0);
+    struct fake_fn *f = add_virtio(&bus, 1 << 3);
+    put32(f, PCI_BAR0 + 20, 0x1); /* its BAR4 at 0x1_FE000000 */
+    /* The first device's BAR4 sits at 0xFE000000..0xFE003FFF; BAR1 of
+     * both at 0xFEBD0000 (4 KiB). */
+    struct pci_dev d[2];
+    assert_int_equal(pci_enumerate(&fake_ops, &bus, d, 2), 2);
+    /* A window holding only the taken range: no room. */
+    assert_int_equal(pci_place_high_bars(d, 2, 0xFE000000, 0xFE004000),
+                     -ENOSPC);
+    assert_int_equal(pci_place_high_bars(d, 2, 0xFD000000, 0xFE004000), 1);
+    /* Just below the first device's BAR4, 16 KiB aligned. */
+    assert_int_equal(d[1].bar[4].base, 0xFDFFC000u);
+    assert_int_equal(fake_read(&bus, 1 << 3, PCI_BAR0 + 20), 0);
+    assert_int_equal(fake_read(&bus, 1 << 3, PCI_BAR0 + 16), 0xFDFFC00Cu);
+    /* Nothing left above 4 GiB: nothing moves. */
+    assert_int_equal(pci_place_high_bars(d, 2, 0xFD000000, 0xFE004000), 0);
+}
+
 static void test_virtio_caps(void **state)
 {
     (void)state;
@@ -415,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_virtq_indirect_and_no_notify),
         cmocka_unit_test(test_pci_enumerate_and_bars),
         cmocka_unit_test(test_pci_bar_move_and_ptr),
+        cmocka_unit_test(test_pci_place_high_bars),
         cmocka_unit_test(test_virtio_caps),
         cmocka_unit_test(test_virtio_caps_malformed),
     };

@@ -180,3 +180,50 @@ volatile void *pci_bar_ptr(const struct pci_dev *d, unsigned bar, uint64_t off,
         return NULL;
     return (volatile void *)(uintptr_t)(b->base + off);
 }
+
+static bool is_mem(const struct pci_bar *b)
+{
+    return b->size && !(b->flags & PCI_BAR_IO);
+}
+
+/* A BAR of devs (other than skip) overlapping [at, at + size), or NULL. */
+static const struct pci_bar *overlap(const struct pci_dev *devs, unsigned n,
+                                     const struct pci_bar *skip, uint64_t at,
+                                     uint64_t size)
+{
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = 0; j < PCI_MAX_BARS; j++) {
+            const struct pci_bar *o = &devs[i].bar[j];
+            if (o == skip || !is_mem(o) || o->base == 0 ||
+                o->base >= (4ull << 30))
+                continue;
+            if (o->base < at + size && at < o->base + o->size)
+                return o;
+        }
+    return NULL;
+}
+
+int pci_place_high_bars(struct pci_dev *devs, unsigned n, uint64_t lo,
+                        uint64_t hi)
+{
+    int moved = 0;
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = 0; j < PCI_MAX_BARS; j++) {
+            struct pci_bar *b = &devs[i].bar[j];
+            if (!is_mem(b) || b->base < (4ull << 30) || b->size > hi - lo)
+                continue;
+            uint64_t at = (hi - b->size) & ~(b->size - 1);
+            bool fits = at >= lo;
+            const struct pci_bar *o;
+            while (fits && (o = overlap(devs, n, b, at, b->size))) {
+                /* Try just below the BAR in the way. */
+                fits = o->base >= lo + b->size;
+                at = fits ? (o->base - b->size) & ~(b->size - 1) : 0;
+                fits = fits && at >= lo;
+            }
+            if (!fits || pci_bar_move(&devs[i], j, at))
+                return -ENOSPC;
+            moved++;
+        }
+    return moved;
+}

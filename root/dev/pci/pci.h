@@ -97,6 +97,17 @@ uint8_t pci_find_cap(const struct pci_dev *d, uint8_t id, uint8_t after);
 int pci_bar_move(struct pci_dev *d, unsigned bar, uint64_t base);
 
 /*
+ * The root reaches only the identity-mapped 0..4 GiB: gives every memory
+ * BAR of devs[0..n) that the firmware left at or above 4 GiB (QEMU's
+ * SeaBIOS does so with 64-bit BARs when the 32-bit hole is crowded) an
+ * address in [lo, hi) overlapping no other memory BAR of devs, naturally
+ * aligned, as high as possible.  Returns the number of BARs moved, or
+ * -ENOSPC when one did not fit (it stays where it was).
+ */
+int pci_place_high_bars(struct pci_dev *devs, unsigned n, uint64_t lo,
+                        uint64_t hi);
+
+/*
  * Root virtual address of a memory BAR's byte off..off+len: the identity
  * map covers 0..4 GiB.  NULL when the BAR is I/O, absent, too small or
  * above 4 GiB.
