@@ -29,6 +29,8 @@
 
 static struct pci_dev pci[MAX_PCI];
 static struct {
+    struct vcpu *child;
+    bool irq_on; /* device interrupts asked for (the child is halted) */
     struct storvsp *vsp;
     struct vblk *disk[STORVSP_MAX_LUNS];
     unsigned ndisks;
@@ -61,11 +63,8 @@ static void stats_tick(void)
     root_devices_print_stats();
 }
 
-static void poll(void *ctx)
+static void poll_all(void)
 {
-    (void)ctx;
-    if (devs.stats)
-        stats_tick();
     for (unsigned i = 0; i < devs.ndisks; i++)
         vblk_poll(devs.disk[i]);
     if (devs.vsp)
@@ -73,6 +72,37 @@ static void poll(void *ctx)
     for (unsigned i = 0; i < devs.nnics; i++) {
         vnet_poll(devs.nic[i]);
         netvsp_poll(devs.netvsp[i]);
+    }
+}
+
+static void set_irq(bool on)
+{
+    devs.irq_on = on;
+    for (unsigned i = 0; i < devs.ndisks; i++)
+        vblk_set_irq(devs.disk[i], on);
+    for (unsigned i = 0; i < devs.nnics; i++)
+        vnet_set_irq(devs.nic[i], on);
+}
+
+/*
+ * Runs before every entry into the child and after every idle wake-up.
+ * While the child runs, its own exits bring the root here often enough,
+ * so the devices are asked not to interrupt (an interrupt then would be
+ * one more exit); only a halted child needs the device to wake the root.
+ * Interrupts go back on before the root sleeps, followed by one more
+ * poll for what completed while they were off.
+ */
+static void poll(void *ctx)
+{
+    (void)ctx;
+    if (devs.stats)
+        stats_tick();
+    poll_all();
+    bool halted = devs.child && devs.child->halted;
+    if (halted != devs.irq_on) {
+        set_irq(halted);
+        if (halted)
+            poll_all();
     }
 }
 
@@ -161,7 +191,8 @@ static void add_nic(struct vmbus_server *srv, struct pci_dev *d, int vector,
 int root_devices_start(struct vcpu *child, struct vmbus_server *srv,
                        const char *root_cmdline)
 {
-    (void)child;
+    devs.child = child;
+    devs.irq_on = true;
     bool want_blk = !option_off(root_cmdline, "storvsp");
     bool want_net = !option_off(root_cmdline, "netvsp");
     int vector = -1;

@@ -345,3 +345,8 @@ fail:
     free(b);
     return rc < 0 ? rc : -ENODEV;
 }
+
+void vblk_set_irq(struct vblk *b, bool on)
+{
+    virtq_set_interrupts(&b->q, on);
+}

@@ -76,6 +76,8 @@ void vblk_set_done(struct vblk *b, void (*done)(struct storvsp_io *, int));
 int vblk_submit(struct vblk *b, struct storvsp_io *io);
 /* Whether completions raise the root vector (MSI-X). */
 bool vblk_has_irq(const struct vblk *b);
+/* Asks the device for completion interrupts (on) or not (a hint). */
+void vblk_set_irq(struct vblk *b, bool on);
 const struct vblk_stats *vblk_get_stats(const struct vblk *b);
 
 #endif /* ROOT_DEV_VIRTIO_VIRTIO_BLK_H */

@@ -209,3 +209,8 @@ fail:
     free(n);
     return rc < 0 ? rc : -ENODEV;
 }
+
+void vnet_set_irq(struct vnet *n, bool on)
+{
+    virtq_set_interrupts(&n->rx, on);
+}

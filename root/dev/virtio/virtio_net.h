@@ -59,6 +59,10 @@ void vnet_mac(const struct vnet *n, uint8_t mac[6]);
 /* Where received frames go (NULL: dropped). */
 void vnet_attach(struct vnet *n, struct netvsp *vsp);
 
+/* Asks the device for receive interrupts (on) or not (a hint); transmit
+ * completions never interrupt. */
+void vnet_set_irq(struct vnet *n, bool on);
+
 /* Receives, reclaims transmit slots, rings doorbells. */
 void vnet_poll(struct vnet *n);
 
