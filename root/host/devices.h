@@ -3,9 +3,11 @@
  * the PCI bus becomes a LUN of one storvsp SCSI controller (LUN order =
  * PCI order), every virtio-net NIC a netvsp adapter with that NIC's MAC.
  * No such device: nothing is offered.  Completions and received frames
- * are taken by one root poller; devices with MSI-X interrupt the root so
- * a halted child is woken without a polling period, the others are
- * polled at least every 1 ms while the child is halted.
+ * are taken by one root poller, which runs after every child exit; the
+ * devices interrupt the root (MSI-X) only while the child is halted, so a
+ * waiting child is woken without a polling period and a running one takes
+ * no extra exits.  Devices without MSI-X are polled at least every 1 ms
+ * while the child is halted.
  *
  * Root command line:
  *   storvsp=0   offer no SCSI controller (the disks stay unused)
