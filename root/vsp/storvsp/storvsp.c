@@ -85,9 +85,16 @@ static void process(struct storvsp *s);
 
 /* --- replies ------------------------------------------------------------- */
 
+/*
+ * Until a version is agreed, replies use the long (Win8) size: Linux's
+ * storvsc drops any completion shorter than its 64-byte vstor_packet, also
+ * during initialization, and guests that expect the short size read only
+ * its fields.
+ */
 static uint32_t reply_len(const struct storvsp *s)
 {
-    return VSTOR_PACKET_SIZE_FOR(s->st.version);
+    return s->st.version ? VSTOR_PACKET_SIZE_FOR(s->st.version)
+                         : VSTOR_PACKET_SIZE;
 }
 
 static void release(struct sreq *r)
@@ -811,6 +818,34 @@ static const struct scsi_cmd scsi_cmds[256] = {
     [SCSI_WRITE_12] = {12, 0, cmd_rw},
 };
 
+/*
+ * A LUN (or a whole target) without a disk, as a SCSI target answers: an
+ * INQUIRY gets standard data with peripheral qualifier 3 ("not
+ * connected"), a REPORT LUNS on another target an empty list.  Linux's
+ * storvsc turns every INQUIRY completion into success and decides by that
+ * byte, so the data must be there; an empty LUN list ends its scan of the
+ * target at once.
+ */
+static void answer_absent(struct sreq *r)
+{
+    const uint8_t *c = r->pkt.u.srb.u.cdb;
+    uint8_t out[36] = {0};
+    uint32_t alloc, len;
+    if (c[0] == SCSI_INQUIRY) {
+        out[0] = SCSI_TYPE_NO_LUN;
+        out[4] = sizeof(out) - 5; /* additional length */
+        alloc = (uint32_t)c[3] << 8 | c[4];
+        len = sizeof(out);
+    } else {
+        alloc = (uint32_t)c[6] << 24 | (uint32_t)c[7] << 16 |
+                (uint32_t)c[8] << 8 | c[9];
+        len = 8; /* LUN list length 0 */
+    }
+    r->lun = STORVSP_MAX_LUNS;
+    copy_out(r, out, alloc < len ? alloc : len);
+    good(r);
+}
+
 /* Runs an EXECUTE_SRB request.  The reply is sent now or after its I/O. */
 static void execute_srb(struct storvsp *s, struct sreq *r, const uint8_t *buf,
                         const struct ring_pkt_info *info)
@@ -837,6 +872,13 @@ static void execute_srb(struct storvsp *s, struct sreq *r, const uint8_t *buf,
     const struct scsi_cmd *cmd = &scsi_cmds[srb->u.cdb[0]];
     int lun_ok = srb->path_id == 0 && srb->target_id == 0 &&
                  srb->lun < STORVSP_MAX_LUNS && s->disks[srb->lun].present;
+    int this_target = srb->path_id == 0 && srb->target_id == 0;
+    if (!lun_ok && (srb->u.cdb[0] == SCSI_INQUIRY ||
+                    (srb->u.cdb[0] == SCSI_REPORT_LUNS && !this_target))) {
+        answer_absent(r);
+        finish(r);
+        return;
+    }
     if (!lun_ok &&
         !(cmd->any_lun && srb->path_id == 0 && srb->target_id == 0)) {
         srb->srb_status = VSTOR_SRB_STATUS_INVALID_LUN;
