@@ -405,15 +405,26 @@ static int query_oid(struct netvsp *v, uint32_t oid, uint32_t want,
         return 0;
     case RNDIS_OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES:
     case RNDIS_OID_TCP_OFFLOAD_CURRENT_CONFIG: {
-        /* No offloads; the revision follows the guest's NDIS version. */
+        /*
+         * The revision follows the guest's NDIS version and the buffer it
+         * offered: Linux asks 6.30 hosts with a 156-byte buffer (revision
+         * 2) and fails a longer answer; a query without a buffer size
+         * gets the whole structure.
+         */
         struct rndis_ndis_offload o;
         memset(&o, 0, sizeof(o));
         o.hdr.type = RNDIS_NDIS_OBJECT_TYPE_OFFLOAD;
         bool v630 = v->ndis_version >= NVSP_NDIS_VERSION_6_30;
-        o.hdr.revision = v630 ? RNDIS_NDIS_OFFLOAD_REVISION_3
-                              : RNDIS_NDIS_OFFLOAD_REVISION_1;
-        o.hdr.size =
-            v630 ? RNDIS_NDIS_OFFLOAD_SIZE_6_30 : RNDIS_NDIS_OFFLOAD_SIZE_6_0;
+        if (v630 && (want == 0 || want >= RNDIS_NDIS_OFFLOAD_SIZE_6_30)) {
+            o.hdr.revision = RNDIS_NDIS_OFFLOAD_REVISION_3;
+            o.hdr.size = RNDIS_NDIS_OFFLOAD_SIZE_6_30;
+        } else if (v630 && want >= RNDIS_NDIS_OFFLOAD_SIZE_6_1) {
+            o.hdr.revision = RNDIS_NDIS_OFFLOAD_REVISION_2;
+            o.hdr.size = RNDIS_NDIS_OFFLOAD_SIZE_6_1;
+        } else {
+            o.hdr.revision = RNDIS_NDIS_OFFLOAD_REVISION_1;
+            o.hdr.size = RNDIS_NDIS_OFFLOAD_SIZE_6_0;
+        }
         /* Transmit checksums for IPv4, computed here (tx_checksums). */
         o.ip4_tx_encap = RNDIS_OFFLOAD_ENCAP_802_3;
         o.ip4_tx_csum = RNDIS_CSUM_CAP_IP4 | RNDIS_CSUM_CAP_IP4OPT |
