@@ -29,6 +29,7 @@
 #include "vsc/video/synthvid.h"
 #include "vsc/video/textcon.h"
 #include "winhv/winhv.h"
+#include "storage/volume.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -439,16 +440,10 @@ static void on_mouse(const struct mouse_event *ev)
 
 static void open_volume(void)
 {
-    static struct blk_dev dev;
-    struct storvsc_disk *disk;
     if (!c.sv ||
         !vmbus_find_channel(c.vb, &(struct vmbus_guid)VMBUS_CLASS_SCSI))
         return;
-    if (storvsc_start(c.sv) || storvsc_disk_open(c.sv, 0, &disk))
-        return;
-    if (blk_init(&dev, &storvsc_blk_ops, disk, storvsc_disk_sector_size(disk),
-                 0) == 0 &&
-        vfs_mount(&dev, VFS_MOUNT_RDONLY) == 0)
+    if (volume_mount(c.sv, 0, VFS_MOUNT_RDONLY, NULL) == 0)
         c.have_volume = 1;
 }
 

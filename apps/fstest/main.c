@@ -17,6 +17,7 @@
 #include "common/cmdline.h"
 #include "storage/blk.h"
 #include "storage/vfs.h"
+#include "storage/volume.h"
 #include "vmbus/vmbus.h"
 #include "vsc/storvsc/storvsc.h"
 #include "winhv/winhv.h"
@@ -185,28 +186,18 @@ int app_main(int argc, char **argv)
         printf("fstest: VMBus connection failed\n");
         return 3;
     }
-    struct storvsc_disk *disk;
-    int rc = storvsc_start(sv);
-    if (!rc)
-        rc = storvsc_disk_open(sv, 0, &disk);
+    const char *stage;
+    int rc = volume_mount(sv, 0, 0, &stage);
     if (rc) {
-        printf("fstest: no disk: %d\n", rc);
-        return 4;
-    }
-    static struct blk_dev dev;
-    rc = blk_init(&dev, &storvsc_blk_ops, disk, storvsc_disk_sector_size(disk),
-                  0);
-    if (!rc)
-        rc = vfs_mount(&dev, 0);
-    if (rc) {
-        printf("fstest: no FAT32 volume: %d\n", rc);
-        return 5;
+        int no_disk = !strcmp(stage, "controller") || !strcmp(stage, "disk");
+        printf("fstest: %s (%s: %d)\n", no_disk ? "no disk" : "no FAT32 volume",
+               stage, rc);
+        return no_disk ? 4 : 5;
     }
     uint64_t t0 = clock_now_ns();
     rc = tree(big);
     uint64_t ms = (clock_now_ns() - t0) / 1000000u;
-    int urc = vfs_unmount();
-    blk_fini(&dev);
+    int urc = volume_unmount();
     vmbus_disconnect(vb);
     if (rc || urc) {
         printf("fstest: FAIL (unmount %d)\n", urc);

@@ -17,6 +17,7 @@
 #include "boot/kernel.h"
 #include "net/net.h"
 #include "storage/vfs.h"
+#include "storage/volume.h"
 #include "vmbus/vmbus.h"
 #include "vsc/netvsc/netvsc.h"
 #include "vsc/storvsc/storvsc.h"
@@ -142,14 +143,11 @@ static const struct httpd_fs volume_fs = {
 /* Mounts the FAT volume of SCSI LUN 0, read-only.  True when mounted. */
 static bool mount_volume(struct storvsc *sv)
 {
-    static struct blk_dev dev;
-    struct storvsc_disk *disk;
-    if (!sv || storvsc_start(sv) || storvsc_disk_open(sv, 0, &disk))
-        return false;
-    if (blk_init(&dev, &storvsc_blk_ops, disk, storvsc_disk_sector_size(disk),
-                 0) ||
-        vfs_mount(&dev, VFS_MOUNT_RDONLY)) {
-        printf("httpd: disk without a FAT volume; serving built-in pages\n");
+    const char *stage = "controller";
+    if (!sv || volume_mount(sv, 0, VFS_MOUNT_RDONLY, &stage)) {
+        if (!strcmp(stage, "cache") || !strcmp(stage, "volume"))
+            printf("httpd: disk without a FAT volume; serving built-in "
+                   "pages\n");
         return false;
     }
     const char *root = boot_arg("docroot");

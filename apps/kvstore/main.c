@@ -17,6 +17,7 @@
 #include "boot/kernel.h"
 #include "storage/blk.h"
 #include "storage/vfs.h"
+#include "storage/volume.h"
 #include "vmbus/vmbus.h"
 #include "vsc/storvsc/storvsc.h"
 #include "winhv/winhv.h"
@@ -99,24 +100,14 @@ int app_main(int argc, char **argv)
         printf("kvstore: VMBus connection failed\n");
         return 3;
     }
-    struct storvsc_disk *disk;
-    rc = storvsc_start(sv);
-    if (!rc)
-        rc = storvsc_disk_open(sv, 0, &disk);
+    const char *stage;
+    rc = volume_mount(sv, 0, 0, &stage);
     if (rc) {
-        printf("kvstore: no disk: %d\n", rc);
+        int no_disk = !strcmp(stage, "controller") || !strcmp(stage, "disk");
+        printf("kvstore: %s (%s: %d)\n",
+               no_disk ? "no disk" : "no FAT32 volume", stage, rc);
         vmbus_disconnect(vb);
-        return 4;
-    }
-    static struct blk_dev dev;
-    rc = blk_init(&dev, &storvsc_blk_ops, disk, storvsc_disk_sector_size(disk),
-                  0);
-    if (!rc)
-        rc = vfs_mount(&dev, 0);
-    if (rc) {
-        printf("kvstore: no FAT32 volume: %d\n", rc);
-        vmbus_disconnect(vb);
-        return 5;
+        return no_disk ? 4 : 5;
     }
     struct kv *kv;
     struct kv_recovery rec;
@@ -148,8 +139,7 @@ int app_main(int argc, char **argv)
                 break;
     }
     kv_close(kv);
-    rc = vfs_unmount();
-    blk_fini(&dev);
+    rc = volume_unmount();
     vmbus_disconnect(vb);
     return rc ? 6 : 0;
 }
