@@ -16,6 +16,7 @@
 #include "apps/httpd/httpd.h"
 #include "boot/kernel.h"
 #include "net/net.h"
+#include "net/up.h"
 #include "storage/vfs.h"
 #include "storage/volume.h"
 #include "vmbus/vmbus.h"
@@ -157,19 +158,6 @@ static bool mount_volume(struct storvsc *sv)
     return true;
 }
 
-static void on_rx(void *ctx, const void *frame, uint32_t len)
-{
-    (void)ctx;
-    net_if_input(nif, frame, len);
-}
-
-static void on_link(void *ctx, bool up)
-{
-    (void)ctx;
-    printf("httpd: link %s\n", up ? "up" : "down");
-    net_if_set_link(nif, up);
-}
-
 static unsigned long arg_ul(const char *key, unsigned long def)
 {
     const char *v = boot_arg(key);
@@ -202,20 +190,18 @@ int app_main(int argc, char **argv)
         printf("httpd: VMBus connection failed\n");
         return 4;
     }
-    struct vmbus_channel *ch =
-        vmbus_find_channel(vb, &(struct vmbus_guid)VMBUS_CLASS_NETWORK);
-    if (!ch) {
-        printf("httpd: no network adapter offered\n");
-        vmbus_disconnect(vb);
-        return 5;
-    }
-    struct netvsc *nv;
-    rc = netvsc_open(ch, plat, NULL, &nv);
+    struct net_up up;
+    rc = net_up(vb, plat, "enlight-httpd", &up);
     if (rc) {
-        printf("httpd: netvsc bring-up failed: %d\n", rc);
+        if (rc == -ENODEV)
+            printf("httpd: no network adapter offered\n");
+        else
+            printf("httpd: network bring-up failed: %d\n", rc);
         vmbus_disconnect(vb);
-        return 6;
+        return rc == -ENODEV ? 5 : 6;
     }
+    struct netvsc *nv = up.nv;
+    nif = up.nif;
     const uint8_t *mac = netvsc_mac(nv);
     printf("httpd: netvsc up: NVSP 0x%x, MAC "
            "%02x:%02x:%02x:%02x:%02x:%02x, MTU %u, link %s\n",
@@ -230,32 +216,19 @@ int app_main(int argc, char **argv)
         files[3].len = BIG_BYTES;
     }
 
-    net_seed_rand((uint32_t)clock_now_ns() ^
-                  ((uint32_t)mac[5] << 16 | mac[4] << 8 | mac[3]));
-    net_init();
-    struct net_link link;
-    netvsc_net_link(nv, &link);
-    struct net_if_config cfg = {
-        .dhcp = true, .hostname = "enlight-httpd", .make_default = true};
-    nif = net_if_create(&link, &cfg);
     bool on_disk = mount_volume(sv);
-    if (!nif || (on_disk ? httpd_start_fs((uint16_t)port, &volume_fs)
-                         : httpd_start((uint16_t)port, files, big ? 4 : 3))) {
+    if (on_disk ? httpd_start_fs((uint16_t)port, &volume_fs)
+                : httpd_start((uint16_t)port, files, big ? 4 : 3)) {
         printf("httpd: network stack start failed\n");
-        netvsc_close(nv);
+        net_up_down(&up);
         vmbus_disconnect(vb);
         return 7;
     }
-    /* Disk reads block inside lwIP callbacks: only this loop polls. */
-    netvsc_set_callback_poll(nv, false);
-    netvsc_set_handlers(nv, on_rx, on_link, NULL);
-    net_if_set_link(nif, netvsc_link_up(nv));
 
     bool announced = false;
     uint64_t start = clock_now_ns();
     for (;;) {
-        netvsc_poll(nv);
-        net_poll();
+        net_up_poll(&up); /* disk reads block in lwIP callbacks: we poll */
         vmbus_poll(vb);
         uint32_t addr, mask, gw;
         if (!announced && net_if_ipv4(nif, &addr, &mask, &gw) == 0) {
@@ -278,8 +251,7 @@ int app_main(int argc, char **argv)
            (unsigned long long)s->connections, (unsigned long long)s->requests,
            (unsigned long long)s->bytes_sent);
     httpd_stop();
-    net_if_destroy(nif);
-    netvsc_close(nv);
+    net_up_down(&up);
     vmbus_disconnect(vb);
     printf("httpd: done\n");
     return 0;
