@@ -57,4 +57,12 @@ int httpd_start_fs(uint16_t port, const struct httpd_fs *fs);
 void httpd_stop(void);
 const struct httpd_stats *httpd_get_stats(void);
 
+/*
+ * Discard service (RFC 863) for upload measurements: counts and drops
+ * what each connection sends.  Returns 0, -ENOMEM or -EADDRINUSE.
+ */
+int discard_start(uint16_t port);
+/* Bytes the discard service has received so far. */
+uint64_t discard_received(void);
+
 #endif /* APPS_HTTPD_HTTPD_H */

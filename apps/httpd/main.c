@@ -8,6 +8,7 @@
  *   port=N          TCP port (default 80)
  *   docroot=PATH    directory on the volume served as "/" (default "/")
  *   exit_after=S    stop cleanly after S seconds (tests); 0 = never
+ *   discard=N       also a discard service on TCP port N (upload benchmark)
  *
  * Exit status: 0 after exit_after, 2 no Hyper-V interface, 3 WinHv error,
  * 4 VMBus connection failed, 5 no network adapter offered, 6 netvsc
@@ -176,6 +177,7 @@ int app_main(int argc, char **argv)
     (void)argv;
     unsigned long port = arg_ul("port", 80);
     unsigned long exit_after = arg_ul("exit_after", 0);
+    unsigned long discard = arg_ul("discard", 0);
 
     int rc = winhv_init();
     if (rc) {
@@ -224,6 +226,8 @@ int app_main(int argc, char **argv)
         vmbus_disconnect(vb);
         return 7;
     }
+    if (discard && discard_start((uint16_t)discard))
+        printf("httpd: discard service on port %lu failed\n", discard);
 
     bool announced = false;
     uint64_t start = clock_now_ns();
@@ -250,6 +254,9 @@ int app_main(int argc, char **argv)
     printf("httpd: %llu connections, %llu requests, %llu bytes sent\n",
            (unsigned long long)s->connections, (unsigned long long)s->requests,
            (unsigned long long)s->bytes_sent);
+    if (discard)
+        printf("httpd: discard service received %llu bytes\n",
+               (unsigned long long)discard_received());
     httpd_stop();
     net_up_down(&up);
     vmbus_disconnect(vb);
