@@ -9,9 +9,11 @@
  * big.bin (BIG_BYTES); renamed.txt (written as old.txt, then renamed);
  * tmp.txt written and deleted.  File bytes: pattern(seed, i) below.
  *
- * Arguments: big=BYTES (default 3 MiB).  Exit status: 0 all written and
+ * Arguments: big=BYTES (default 3 MiB); hotplug=1 then waits (60 s at
+ * most) for the host to hot-add a disk (ENUMERATE_BUS), opens LUN 1 and
+ * writes and reads back a pattern there.  Exit status: 0 all written and
  * read back, 1 a file operation failed (printed), 2 no Hyper-V, 3 no VMBus,
- * 4 no disk, 5 no FAT volume.
+ * 4 no disk, 5 no FAT volume, 6 no hot-added disk or its I/O failed.
  */
 #include "boot/kernel.h"
 #include "common/cmdline.h"
@@ -166,6 +168,50 @@ static int tree(uint64_t big)
     return 0;
 }
 
+/* hotplug=1: waits for a disk the host adds while we run (LUN 1). */
+static int hot_added_disk(struct storvsc *sv)
+{
+    printf("fstest: waiting for a hot-added disk\n");
+    fflush(stdout);
+    uint64_t end = clock_now_ns() + 60000000000ull;
+    while (!storvsc_take_rescan(sv)) {
+        if (clock_now_ns() >= end) {
+            printf("fstest: no rescan request from the host in 60 s\n");
+            return -ETIMEDOUT;
+        }
+        storvsc_wait(sv, clock_now_ns() + 100000000ull);
+    }
+    struct storvsc_disk *d;
+    int rc = storvsc_disk_open(sv, 1, &d);
+    if (rc) {
+        printf("fstest: rescan, but LUN 1 does not open: %d\n", rc);
+        return rc;
+    }
+    static struct blk_dev dev;
+    static uint8_t out[4096], in[4096];
+    uint32_t ss = storvsc_disk_sector_size(d);
+    for (unsigned i = 0; i < sizeof(out); i++)
+        out[i] = (uint8_t)(i * 13 + 5);
+    uint64_t lba = storvsc_disk_sectors(d) / 2;
+    rc = blk_init(&dev, &storvsc_blk_ops, d, ss, 0);
+    if (!rc)
+        rc = blk_write(&dev, lba, sizeof(out) / ss, out);
+    if (!rc)
+        rc = blk_flush(&dev);
+    if (!rc)
+        rc = blk_read(&dev, lba, sizeof(in) / ss, in);
+    if (!rc && memcmp(in, out, sizeof(in)))
+        rc = -EIO;
+    uint64_t sectors = storvsc_disk_sectors(d);
+    blk_fini(&dev);
+    storvsc_disk_close(d);
+    printf("fstest: hot-added LUN 1: %llu sectors, 4 KiB written at LBA %llu "
+           "and read back %s (%d)\n",
+           (unsigned long long)sectors, (unsigned long long)lba,
+           rc ? "WRONG" : "ok", rc);
+    return rc;
+}
+
 int app_main(int argc, char **argv)
 {
     (void)argc;
@@ -198,12 +244,15 @@ int app_main(int argc, char **argv)
     rc = tree(big);
     uint64_t ms = (clock_now_ns() - t0) / 1000000u;
     int urc = volume_unmount();
-    vmbus_disconnect(vb);
     if (rc || urc) {
+        vmbus_disconnect(vb);
         printf("fstest: FAIL (unmount %d)\n", urc);
         return 1;
     }
     printf("fstest: wrote and read back %u files, %llu bytes in %llu ms\n",
            FILES + 4u, (unsigned long long)total, (unsigned long long)ms);
-    return 0;
+    const char *hp = boot_arg("hotplug");
+    rc = hp && strcmp(hp, "0") ? hot_added_disk(sv) : 0;
+    vmbus_disconnect(vb);
+    return rc ? 6 : 0;
 }

@@ -16,6 +16,7 @@
 #define WAIT_ICS_DEFAULT_S 30
 #define MAX_WORDS 6
 #define MAX_RESCINDED 8
+#define MAX_EXT 8
 /* 100 ns units between 1601-01-01 and 1970-01-01. */
 #define EPOCH_1601_100NS 116444736000000000ull
 
@@ -41,6 +42,13 @@ struct root_console {
     /* Time sync. */
     bool ts_sent;
     uint64_t ts_last;
+    /* Commands other parts of the root added. */
+    struct {
+        const char *name, *help;
+        root_console_cmd_fn fn;
+        void *ctx;
+    } ext[MAX_EXT];
+    unsigned next_ext;
     /* Devices rescinded from the console, for hotadd. */
     struct {
         uint32_t relid;
@@ -156,12 +164,33 @@ static int result(struct root_console *c, const char *what, int r)
     return r;
 }
 
+int root_console_add_command(struct root_console *c, const char *name,
+                             const char *help, root_console_cmd_fn fn,
+                             void *ctx)
+{
+    if (c->next_ext >= MAX_EXT)
+        return -ENOSPC;
+    c->ext[c->next_ext].name = name;
+    c->ext[c->next_ext].help = help;
+    c->ext[c->next_ext].fn = fn;
+    c->ext[c->next_ext].ctx = ctx;
+    c->next_ext++;
+    return 0;
+}
+
+void root_console_say(struct root_console *c, const char *line)
+{
+    c->env.print(c->env.ctx, line);
+}
+
 static int cmd_help(struct root_console *c)
 {
     say(c, "console: commands: help, stats, vmbus, ics, shutdown [reboot], "
            "timesync, kvp get|set|lookup|enum POOL ..., rescind RELID, "
            "hotadd RELID; in scripts also: wait ics [S], wait ic NAME [S], "
            "sleep MS, measure MS");
+    for (unsigned i = 0; i < c->next_ext; i++)
+        say(c, "console: %s", c->ext[i].help);
     return 0;
 }
 
@@ -355,6 +384,9 @@ int root_console_exec(struct root_console *c, const char *line)
         return cmd_rescind(c, n > 1 ? w[1] : NULL);
     if (strcmp(w[0], "hotadd") == 0)
         return cmd_hotadd(c, n > 1 ? w[1] : NULL);
+    for (unsigned i = 0; i < c->next_ext; i++)
+        if (strcmp(w[0], c->ext[i].name) == 0)
+            return c->ext[i].fn(c->ext[i].ctx, n - 1, w + 1);
     if (strcmp(w[0], "wait") == 0 || strcmp(w[0], "sleep") == 0 ||
         strcmp(w[0], "measure") == 0) {
         say(c, "console: '%s' works in scripts only", w[0]);

@@ -81,6 +81,18 @@ int root_console_exec(struct root_console *c, const char *line);
 int root_console_script(struct root_console *c, const char *script);
 /* Call from the root's loop: IC heartbeats and time samples, script steps. */
 void root_console_tick(struct root_console *c);
+/*
+ * Adds a command another part of the root provides ("disk add", ...):
+ * fn gets the words after the command's name and prints through say.
+ * Returns 0 or -ENOSPC (8 already).
+ */
+typedef int (*root_console_cmd_fn)(void *ctx, int argc, char **argv);
+int root_console_add_command(struct root_console *c, const char *name,
+                             const char *help, root_console_cmd_fn fn,
+                             void *ctx);
+/* Prints one line on the console (for extension commands). */
+void root_console_say(struct root_console *c, const char *line);
+
 /* A byte the child wrote to its serial port (for "wait text"). */
 void root_console_child_byte(struct root_console *c, uint8_t byte);
 /* True when a script is queued and not finished. */

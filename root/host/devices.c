@@ -1,5 +1,7 @@
 /* The child's devices backed by virtio; see devices.h. */
 #include "root/host/devices.h"
+#include "root/host/console.h"
+#include "root/host/host.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +36,11 @@ static struct {
     struct storvsp *vsp;
     struct vblk *disk[STORVSP_MAX_LUNS];
     unsigned ndisks;
+    /* hotplug_disks=N: the last N disks wait for the console's "disk add". */
+    struct vblk *spare[STORVSP_MAX_LUNS];
+    uint16_t spare_bdf[STORVSP_MAX_LUNS];
+    unsigned nspare, hold;   /* hold: how many of the last disks to keep */
+    unsigned nblk, seen_blk; /* virtio-blk devices found, and so far */
     struct vnet *nic[MAX_NICS];
     struct netvsp *netvsp[MAX_NICS];
     unsigned nnics;
@@ -119,6 +126,9 @@ static void log_line(void *ctx, const char *line)
     root_log("netvsp: %s\n", line);
 }
 
+static int attach_disk(struct vmbus_server *srv, struct vblk *b, bool irq,
+                       unsigned bdf);
+
 static void add_disk(struct vmbus_server *srv, struct pci_dev *d, int vector,
                      bool *all_irq)
 {
@@ -133,21 +143,68 @@ static void add_disk(struct vmbus_server *srv, struct pci_dev *d, int vector,
         return;
     }
     *all_irq &= irq;
+    if (devs.seen_blk++ + devs.hold >= devs.nblk) {
+        devs.spare_bdf[devs.nspare] = (uint16_t)d->bdf;
+        devs.spare[devs.nspare++] = b;
+        root_log("root: virtio-blk %02x:%02x.%u: held for \"disk add\"\n",
+                 d->bdf >> 8, (d->bdf >> 3) & 31u, d->bdf & 7u);
+        return;
+    }
+    attach_disk(srv, b, irq, d->bdf);
+}
+
+/* Offers b as the next LUN; a running guest is told to rescan. */
+static int attach_disk(struct vmbus_server *srv, struct vblk *b, bool irq,
+                       unsigned bdf)
+{
     unsigned lun = devs.ndisks;
     char serial[21];
     snprintf(serial, sizeof(serial), "ENLIGHT-VBLK-%u", lun);
     if (!devs.vsp && !(devs.vsp = storvsp_create(srv, NULL)))
-        return;
-    rc = storvsp_add_disk(devs.vsp, (uint8_t)lun, &vblk_storvsp_ops, b, serial);
+        return -ENOMEM;
+    int rc =
+        storvsp_add_disk(devs.vsp, (uint8_t)lun, &vblk_storvsp_ops, b, serial);
     if (rc) {
         root_log("root: storvsp LUN %u refused (%d)\n", lun, rc);
-        return;
+        return rc;
     }
     devs.disk[devs.ndisks++] = b;
+    if (devs.irq_on)
+        vblk_set_irq(b, true);
     root_log("root: virtio-blk %02x:%02x.%u: %llu MiB as storvsp LUN %u%s\n",
-             d->bdf >> 8, (d->bdf >> 3) & 31u, d->bdf & 7u,
+             bdf >> 8, (bdf >> 3) & 31u, bdf & 7u,
              (unsigned long long)(vblk_capacity(b) >> 11), lun,
              irq ? "" : " (polled)");
+    return 0;
+}
+
+/* Console: "disk add" offers the next held disk (hot add, ENUMERATE_BUS). */
+static int cmd_disk(void *ctx, int argc, char **argv)
+{
+    struct vmbus_server *srv = ctx;
+    struct root_console *con = root_host_console();
+    if (argc != 1 || strcmp(argv[0], "add") != 0) {
+        root_console_say(con, "console: usage: disk add");
+        return -EINVAL;
+    }
+    if (!devs.nspare) {
+        root_console_say(con, "console: disk add: no disk held back "
+                              "(root option hotplug_disks=N)");
+        return -ENOENT;
+    }
+    struct vblk *b = devs.spare[0];
+    int rc = attach_disk(srv, b, true, devs.spare_bdf[0]);
+    if (rc) {
+        root_console_say(con, "console: disk add: storvsp refused the disk");
+        return rc;
+    }
+    devs.nspare--;
+    for (unsigned i = 0; i < devs.nspare; i++) {
+        devs.spare[i] = devs.spare[i + 1];
+        devs.spare_bdf[i] = devs.spare_bdf[i + 1];
+    }
+    root_console_say(con, "console: disk add: offered as the next LUN");
+    return 0;
 }
 
 static void add_nic(struct vmbus_server *srv, struct pci_dev *d, int vector,
@@ -194,6 +251,9 @@ int root_devices_start(struct vcpu *child, struct vmbus_server *srv,
     devs.child = child;
     devs.irq_on = true;
     bool want_blk = !option_off(root_cmdline, "storvsp");
+    char hold[8];
+    if (cmdline_get(root_cmdline, "hotplug_disks", hold, sizeof(hold)) == 1)
+        devs.hold = (unsigned)strtoul(hold, NULL, 0);
     bool want_net = !option_off(root_cmdline, "netvsp");
     int vector = -1;
     if (!option_off(root_cmdline, "virtio_irq"))
@@ -205,6 +265,9 @@ int root_devices_start(struct vcpu *child, struct vmbus_server *srv,
                  moved < 0 ? -moved : moved,
                  moved < 0 ? "did not fit below it" : "moved below it");
     bool all_irq = vector >= 0;
+    for (unsigned i = 0; i < n; i++)
+        if (virtio_pci_type(&pci[i]) == VIRTIO_ID_BLOCK)
+            devs.nblk++;
     for (unsigned i = 0; i < n; i++) {
         unsigned type = virtio_pci_type(&pci[i]);
         if (type == VIRTIO_ID_BLOCK && want_blk)
@@ -222,6 +285,11 @@ int root_devices_start(struct vcpu *child, struct vmbus_server *srv,
                  !option_off(root_cmdline, "dev_stats");
     if (!devs.ndisks && !devs.nnics)
         return 0;
+    if (devs.nspare && root_host_console())
+        root_console_add_command(root_host_console(), "disk",
+                                 "disk add: offer a disk held back by "
+                                 "hotplug_disks=N as the next LUN",
+                                 cmd_disk, srv);
     if (root_poller_add(poll, NULL, all_irq ? 0 : POLL_NS))
         root_log("root: no poller slot for the devices\n");
     return (int)(devs.ndisks + devs.nnics);

@@ -75,6 +75,13 @@ static void poll(void *ctx)
     root_console_tick(h->con);
 }
 
+static struct root_console *the_console;
+
+struct root_console *root_host_console(void)
+{
+    return the_console;
+}
+
 struct root_console *root_host_start(struct vcpu *child,
                                      struct vmbus_server *srv,
                                      const char *root_cmdline,
@@ -114,5 +121,6 @@ struct root_console *root_host_start(struct vcpu *child,
                  sizeof(script) - 1);
     if (root_poller_add(poll, h, POLL_NS))
         root_log("root: no poller slot for the console\n");
+    the_console = h->con;
     return h->con;
 }

@@ -25,4 +25,7 @@ struct root_console *root_host_start(struct vcpu *child,
                                      void (*print_stats)(void),
                                      uint64_t (*exit_count)(void));
 
+/* The console root_host_start() made, or NULL. */
+struct root_console *root_host_console(void);
+
 #endif /* ROOT_HOST_HOST_H */

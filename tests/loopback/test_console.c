@@ -241,6 +241,35 @@ static void test_rescind_and_hotadd(void **state)
     assert_true(ic_host_ready(f->host, IC_HOST_HEARTBEAT));
 }
 
+static int ext_calls;
+static int ext_cmd(void *ctx, int argc, char **argv)
+{
+    ext_calls++;
+    root_console_say(ctx, argc == 1 && !strcmp(argv[0], "go")
+                              ? "console: ext ran"
+                              : "console: ext usage");
+    return argc == 1 ? 0 : -EINVAL;
+}
+
+static void test_extension_commands(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(root_console_add_command(f->con, "ext", "ext go: test",
+                                              ext_cmd, f->con),
+                     0);
+    assert_int_equal(root_console_exec(f->con, "ext go"), 0);
+    assert_int_equal(root_console_exec(f->con, "ext"), -EINVAL);
+    assert_int_equal(ext_calls, 2);
+    assert_true(found(f, "console: ext ran"));
+    assert_int_equal(root_console_exec(f->con, "help"), 0);
+    assert_true(found(f, "console: ext go: test"));
+    for (int i = 1; i < 8; i++)
+        assert_int_equal(
+            root_console_add_command(f->con, "x", "x", ext_cmd, f->con), 0);
+    assert_int_equal(
+        root_console_add_command(f->con, "y", "y", ext_cmd, f->con), -ENOSPC);
+}
+
 static void test_script_limits(void **state)
 {
     struct fixture *f = *state;
@@ -291,6 +320,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rescind_and_hotadd, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_script_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extension_commands, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
