@@ -25,6 +25,9 @@ LWIP_RELAX := -Wno-error -Wno-missing-prototypes -Wno-shadow \
 # "made" by the dependency step.
 $(LWIP_SRC)/%.c: | $(DEPS_STAMP)
 	@test -f $@
+# They are sources, not intermediate files: make must never delete them
+# (it would after a build that fetched them).
+.PRECIOUS: $(LWIP_SRC)/%.c
 
 # Guest: build/guest/liblwip.a; appliances that use the network add
 #   APP_<name>_LIBS += $(LWIP_GUEST_LIB)
