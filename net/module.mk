@@ -45,7 +45,7 @@ $(LWIP_GUEST_LIB): $(LWIP_GUEST_OBJS)
 EXTRA_ALL += $(LWIP_GUEST_LIB)
 
 # Our port and netif driver: part of the guest kit.
-NET_SRCS := net/netif.c net/sys_arch.c net/up.c
+NET_SRCS := net/netif.c net/sys_arch.c net/up.c net/listen.c
 KIT_SRCS += $(NET_SRCS)
 $(foreach f,$(NET_SRCS),$(eval CFLAGS_$(f) := $(LWIP_INC)))
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "lwip/tcp.h"
+#include "net/listen.h"
 
 static uint64_t received;
 
@@ -39,20 +40,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 int discard_start(uint16_t port)
 {
-    struct tcp_pcb *pcb = tcp_new();
-    if (!pcb)
-        return -ENOMEM;
-    if (tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
-        tcp_close(pcb);
-        return -EADDRINUSE;
-    }
-    struct tcp_pcb *l = tcp_listen(pcb);
-    if (!l) {
-        tcp_close(pcb);
-        return -ENOMEM;
-    }
-    tcp_accept(l, on_accept);
-    return 0;
+    return net_listen(port, on_accept, NULL);
 }
 
 uint64_t discard_received(void)

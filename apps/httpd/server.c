@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "lwip/tcp.h"
+#include "net/listen.h"
 
 #define POLL_INTERVAL 4 /* lwIP poll ticks (500 ms each): 2 s */
 #define LISTING_MAX 16384u
@@ -462,21 +463,7 @@ int httpd_start_fs(uint16_t port, const struct httpd_fs *fs)
 
 static int start(uint16_t port)
 {
-    struct tcp_pcb *pcb = tcp_new();
-    if (!pcb)
-        return -ENOMEM;
-    if (tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
-        tcp_close(pcb);
-        return -EADDRINUSE;
-    }
-    struct tcp_pcb *l = tcp_listen(pcb);
-    if (!l) {
-        tcp_close(pcb);
-        return -ENOMEM;
-    }
-    srv.listener = l;
-    tcp_accept(l, on_accept);
-    return 0;
+    return net_listen(port, on_accept, &srv.listener);
 }
 
 void httpd_stop(void)

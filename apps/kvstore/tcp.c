@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lwip/tcp.h"
+#include "net/listen.h"
 
 #define LINE_MAX_BYTES (KV_KEY_MAX + KV_VALUE_MAX + 16)
 
@@ -127,19 +128,6 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 int kvstore_tcp_start(struct kv *kv, uint16_t port)
 {
-    struct tcp_pcb *pcb = tcp_new();
-    if (!pcb)
-        return -ENOMEM;
-    if (tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK) {
-        tcp_close(pcb);
-        return -EADDRINUSE;
-    }
-    listener = tcp_listen(pcb);
-    if (!listener) {
-        tcp_close(pcb);
-        return -ENOMEM;
-    }
     store = kv;
-    tcp_accept(listener, on_accept);
-    return 0;
+    return net_listen(port, on_accept, &listener);
 }
