@@ -38,6 +38,11 @@ uint64_t root_tsc_hz(void)
     return tsc_hz;
 }
 
+uint64_t root_now_ns(void)
+{
+    return (uint64_t)((unsigned __int128)rdtsc() * 1000000000u / tsc_hz);
+}
+
 /*
  * One PIT channel 2 measurement (mode 0, 10 ms): TSC ticks per second.
  * Under emulation the vCPU can be preempted anywhere, which only makes a

@@ -123,11 +123,6 @@ static void *heap_zalloc(size_t bytes)
     return calloc(1, bytes);
 }
 
-static uint64_t now_ns(void)
-{
-    return (uint64_t)((unsigned __int128)rdtsc() * 1000000000u / root_tsc_hz());
-}
-
 static void print_stats(void)
 {
     svm_vm_print_stats(&vm);
@@ -145,7 +140,7 @@ static void vmbus_init(void)
     if (cmdline_get(bi.cmdline, "vmbus", val, sizeof(val)) == 1 &&
         strcmp(val, "0") == 0)
         return;
-    const struct root_vmbus_env env = {heap_zalloc, free, now_ns};
+    const struct root_vmbus_env env = {heap_zalloc, free, root_now_ns};
     struct vmbus_server *srv = root_vmbus_attach(&child, &env);
     if (!srv) {
         root_puts("root: VMBus server not available\n");

@@ -20,11 +20,6 @@ struct host {
     struct root_console *con;
 };
 
-static uint64_t mono_ns(void)
-{
-    return (uint64_t)((unsigned __int128)rdtsc() * 1000000000u / root_tsc_hz());
-}
-
 static void print(void *ctx, const char *line)
 {
     (void)ctx;
@@ -41,7 +36,7 @@ static void print_stats(void *ctx)
 static uint64_t now_ns(void *ctx)
 {
     (void)ctx;
-    return mono_ns();
+    return root_now_ns();
 }
 
 /*
@@ -52,9 +47,9 @@ static uint64_t now_ns(void *ctx)
 static uint64_t wall_ns(void *ctx)
 {
     struct host *h = ctx;
-    if (rtc_sync(mono_ns))
+    if (rtc_sync(root_now_ns))
         return 0;
-    return rtc_wall_ns(mono_ns()) + h->rtc_phase_ns;
+    return rtc_wall_ns(root_now_ns()) + h->rtc_phase_ns;
 }
 
 static uint64_t child_ref(void *ctx)

@@ -107,6 +107,8 @@ void svm_vmrun(struct svm_run_ctx *ctx);
 
 /* Root services the SVM layer uses (root/boot). */
 uint64_t root_tsc_hz(void);
+/* The root's monotonic clock: nanoseconds of TSC since it started. */
+uint64_t root_now_ns(void);
 /* Arms the root's own LAPIC timer to fire at TSC deadline (0 = stop). */
 void root_timer_arm(uint64_t deadline_tsc);
 /* Runs the root's pollers (root_poller_add); the TSC by which they want

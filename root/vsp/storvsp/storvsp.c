@@ -834,11 +834,10 @@ static void answer_absent(struct sreq *r)
     if (c[0] == SCSI_INQUIRY) {
         out[0] = SCSI_TYPE_NO_LUN;
         out[4] = sizeof(out) - 5; /* additional length */
-        alloc = (uint32_t)c[3] << 8 | c[4];
+        alloc = (uint32_t)scsi_get(c + 3, 2);
         len = sizeof(out);
     } else {
-        alloc = (uint32_t)c[6] << 24 | (uint32_t)c[7] << 16 |
-                (uint32_t)c[8] << 8 | c[9];
+        alloc = (uint32_t)scsi_get(c + 6, 4);
         len = 8; /* LUN list length 0 */
     }
     r->lun = STORVSP_MAX_LUNS;
