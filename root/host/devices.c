@@ -162,8 +162,8 @@ static int attach_disk(struct vmbus_server *srv, struct vblk *b, bool irq,
     snprintf(serial, sizeof(serial), "ENLIGHT-VBLK-%u", lun);
     if (!devs.vsp && !(devs.vsp = storvsp_create(srv, NULL)))
         return -ENOMEM;
-    int rc =
-        storvsp_add_disk(devs.vsp, (uint8_t)lun, &vblk_storvsp_ops, b, serial);
+    int rc = storvsp_add_disk(devs.vsp, (uint8_t)lun, vblk_storvsp_ops(b), b,
+                              serial);
     if (rc) {
         root_log("root: storvsp LUN %u refused (%d)\n", lun, rc);
         return rc;
@@ -171,10 +171,11 @@ static int attach_disk(struct vmbus_server *srv, struct vblk *b, bool irq,
     devs.disk[devs.ndisks++] = b;
     if (devs.irq_on)
         vblk_set_irq(b, true);
-    root_log("root: virtio-blk %02x:%02x.%u: %llu MiB as storvsp LUN %u%s\n",
+    root_log("root: virtio-blk %02x:%02x.%u: %llu MiB as storvsp LUN %u%s%s\n",
              bdf >> 8, (bdf >> 3) & 31u, bdf & 7u,
              (unsigned long long)(vblk_capacity(b) >> 11), lun,
-             irq ? "" : " (polled)");
+             irq ? "" : " (polled)",
+             vblk_storvsp_ops(b)->unmap ? ", UNMAP as write-zeroes" : "");
     return 0;
 }
 

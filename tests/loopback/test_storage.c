@@ -238,6 +238,7 @@ static void test_inquiry_and_vpd(void **state)
     uint8_t vb2[16] = {SCSI_INQUIRY, 1, 0xB2, 0, 255, 0};
     assert_int_equal(run(f, 0, vb2, 6, STORVSC_DIR_IN, buf, 255, &c), 0);
     assert_true(buf[5] & SCSI_LBP_UNMAP);
+    assert_true(buf[5] & SCSI_LBP_RZ);
     uint8_t bad[16] = {SCSI_INQUIRY, 1, 0x99, 0, 255, 0};
     run(f, 0, bad, 6, STORVSC_DIR_IN, buf, 255, &c);
     expect_sense(&c, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB);
@@ -266,6 +267,7 @@ static void test_capacity_and_misc(void **state)
     assert_int_equal(run(f, 0, rc16, 16, STORVSC_DIR_IN, buf, 32, &c), 0);
     assert_int_equal(scsi_get(buf, 8), DISK_SECTORS - 1);
     assert_true(buf[14] & SCSI_RC16_LBPME);
+    assert_true(buf[14] & SCSI_RC16_LBPRZ);
     uint8_t sai_bad[16] = {SCSI_SERVICE_ACTION_IN_16, 0x11};
     run(f, 0, sai_bad, 16, STORVSC_DIR_IN, buf, 32, &c);
     expect_sense(&c, SCSI_SENSE_ILLEGAL_REQUEST, SCSI_ASC_INVALID_FIELD_IN_CDB);
@@ -380,7 +382,8 @@ static void test_sync_unmap_write_same(void **state)
     uint8_t sc16[16] = {SCSI_SYNCHRONIZE_CACHE_16};
     assert_int_equal(run(f, 0, sc16, 16, STORVSC_DIR_NONE, NULL, 0, &c), 0);
     assert_int_equal(f->mem.flushes, before + 2);
-    /* WRITE SAME 10 writes the block; 16 with UNMAP deallocates */
+    /* WRITE SAME 10 writes the block; 16 with UNMAP deallocates a zero
+     * block and writes any other (unmapped blocks read as zeros) */
     memset(blk, 0xA5, sizeof(blk));
     uint8_t ws10[16] = {SCSI_WRITE_SAME_10};
     scsi_put(ws10 + 2, 4, 5000);
@@ -392,7 +395,14 @@ static void test_sync_unmap_write_same(void **state)
     uint8_t ws16[16] = {SCSI_WRITE_SAME_16, SCSI_WRITE_SAME_UNMAP};
     scsi_put(ws16 + 2, 8, 5100);
     scsi_put(ws16 + 10, 4, 100);
-    assert_int_equal(run(f, 0, ws16, 16, STORVSC_DIR_OUT, blk, 512, &c), 0);
+    uint8_t blk2[512];
+    memset(blk2, 0x3C, sizeof(blk2));
+    assert_int_equal(run(f, 0, ws16, 16, STORVSC_DIR_OUT, blk2, 512, &c), 0);
+    assert_int_equal(f->mem.unmaps, 0);
+    assert_memory_equal(f->mem.data + 5100 * 512, blk2, 512);
+    assert_memory_equal(f->mem.data + 5199 * 512, blk2, 512);
+    memset(blk2, 0, sizeof(blk2));
+    assert_int_equal(run(f, 0, ws16, 16, STORVSC_DIR_OUT, blk2, 512, &c), 0);
     assert_int_equal(f->mem.data[5100 * 512], 0);
     assert_int_equal(f->mem.data[5099 * 512], 0xA5);
     assert_int_equal(f->mem.unmaps, 1);

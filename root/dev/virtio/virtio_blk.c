@@ -19,6 +19,8 @@ struct vreq {
     uint8_t flush_after; /* a FUA write: flush before completing */
     uint16_t next_free;
     struct storvsp_io *io;
+    struct virtio_blk_write_zeroes wz; /* this piece of an UNMAP */
+    uint64_t wz_next, wz_left;         /* the pieces still to send */
     struct virtq_desc table[MAX_DESC]; /* indirect descriptors */
 };
 
@@ -28,8 +30,8 @@ struct vblk {
     struct vreq *reqs; /* q.size slots */
     uint16_t *slot_of; /* head -> slot */
     uint16_t free_slot, nfree;
-    bool indirect, has_flush, kick;
-    uint32_t seg_max;
+    bool indirect, has_flush, has_wz, kick;
+    uint32_t seg_max, wz_max; /* wz_max: sectors per WRITE_ZEROES */
     uint64_t capacity;
     struct storvsp_io *wait_head, *wait_tail; /* linked by backend_priv */
     struct vblk_stats st;
@@ -47,7 +49,9 @@ static int build(struct vblk *b, struct vreq *r, struct virtq_buf *bufs)
     const struct storvsp_io *io = r->io;
     unsigned n = 0;
     bufs[n++] = (struct virtq_buf){pa(&r->hdr), sizeof(r->hdr), false};
-    if (r->hdr.type != VIRTIO_BLK_T_FLUSH) {
+    if (r->hdr.type == VIRTIO_BLK_T_WRITE_ZEROES) {
+        bufs[n++] = (struct virtq_buf){pa(&r->wz), sizeof(r->wz), false};
+    } else if (r->hdr.type != VIRTIO_BLK_T_FLUSH) {
         bool dw = r->hdr.type == VIRTIO_BLK_T_IN;
         for (uint32_t i = 0; i < io->nsegs; i++) {
             uint64_t a = pa(io->segs[i].p);
@@ -67,6 +71,17 @@ static int build(struct vblk *b, struct vreq *r, struct virtq_buf *bufs)
     }
     bufs[n++] = (struct virtq_buf){pa(&r->status), 1, true};
     return (int)n;
+}
+
+/* The next piece of an UNMAP into r->wz. */
+static void wz_piece(const struct vblk *b, struct vreq *r)
+{
+    uint32_t n = r->wz_left < b->wz_max ? (uint32_t)r->wz_left : b->wz_max;
+    r->wz.sector = r->wz_next;
+    r->wz.num_sectors = n;
+    r->wz.flags = VIRTIO_BLK_WZ_UNMAP;
+    r->wz_next += n;
+    r->wz_left -= n;
 }
 
 /* Hands one prepared slot to the device: 0, -ENOSPC, -EINVAL. */
@@ -137,6 +152,13 @@ static int try_start(struct vblk *b, struct storvsp_io *io)
         r->hdr.type = VIRTIO_BLK_T_OUT;
         r->flush_after = io->fua && b->has_flush;
         break;
+    case STORVSP_IO_UNMAP:
+        r->hdr.type = VIRTIO_BLK_T_WRITE_ZEROES;
+        r->hdr.sector = 0;
+        r->wz_next = io->lba;
+        r->wz_left = io->count;
+        wz_piece(b, r);
+        break;
     default:
         r->hdr.type = VIRTIO_BLK_T_FLUSH;
         r->hdr.sector = 0;
@@ -151,6 +173,8 @@ static int try_start(struct vblk *b, struct storvsp_io *io)
 
 static int submit(struct vblk *b, struct storvsp_io *io)
 {
+    if (io->op == STORVSP_IO_UNMAP && (!b->has_wz || io->count == 0))
+        return -EINVAL;
     if (io->op != STORVSP_IO_FLUSH &&
         (io->lba > b->capacity || io->count > b->capacity - io->lba))
         return -EINVAL;
@@ -202,6 +226,8 @@ static void account(struct vblk *b, const struct storvsp_io *io)
     } else if (io->op == STORVSP_IO_WRITE) {
         b->st.writes++;
         b->st.bytes_written += bytes;
+    } else if (io->op == STORVSP_IO_UNMAP) {
+        b->st.unmaps++;
     } else {
         b->st.flushes++;
     }
@@ -235,6 +261,13 @@ void vblk_poll(struct vblk *b)
                 continue;
             status = -EIO;
         }
+        if (status == 0 && r->hdr.type == VIRTIO_BLK_T_WRITE_ZEROES &&
+            r->wz_left) {
+            wz_piece(b, r); /* the next piece in the same slot */
+            if (post(b, slot) == 0)
+                continue;
+            status = -EIO;
+        }
         slot_free(b, slot);
         if (status)
             b->st.errors++;
@@ -262,13 +295,26 @@ static uint64_t op_capacity(void *ctx)
     return ((struct vblk *)ctx)->capacity;
 }
 
-const struct storvsp_backend_ops vblk_storvsp_ops = {
+static const struct storvsp_backend_ops ops_plain = {
     .read = op_rw,
     .write = op_rw,
     .flush = op_rw,
     .unmap = NULL,
     .capacity = op_capacity,
 };
+
+static const struct storvsp_backend_ops ops_unmap = {
+    .read = op_rw,
+    .write = op_rw,
+    .flush = op_rw,
+    .unmap = op_rw,
+    .capacity = op_capacity,
+};
+
+const struct storvsp_backend_ops *vblk_storvsp_ops(const struct vblk *b)
+{
+    return b->has_wz ? &ops_unmap : &ops_plain;
+}
 
 uint64_t vblk_capacity(const struct vblk *b)
 {
@@ -303,9 +349,11 @@ int vblk_create(struct pci_dev *d, int vector, struct vblk **out, bool *irq)
     b->done = storvsp_io_done;
     int rc = virtio_pci_probe(&b->vd, d);
     if (!rc)
-        rc = virtio_negotiate(&b->vd, VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
-                                          VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |
-                                          VIRTIO_BIT(VIRTIO_BLK_F_FLUSH));
+        rc =
+            virtio_negotiate(&b->vd, VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
+                                         VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |
+                                         VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) |
+                                         VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES));
     if (rc)
         goto fail;
     if (vector >= 0)
@@ -334,6 +382,11 @@ int vblk_create(struct pci_dev *d, int vector, struct vblk **out, bool *irq)
     if (!b->indirect && b->seg_max > n - 2u)
         b->seg_max = n - 2u;
     b->capacity = virtio_cfg64(&b->vd, VIRTIO_BLK_CFG_CAPACITY);
+    if (b->vd.features & VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES)) {
+        /* One segment per request (max_write_zeroes_seg is at least 1). */
+        b->wz_max = virtio_cfg32(&b->vd, VIRTIO_BLK_CFG_MAX_WZ_SECTORS);
+        b->has_wz = b->wz_max != 0;
+    }
     virtio_driver_ok(&b->vd);
     *irq = b->vd.msix_entries > 0;
     *out = b;

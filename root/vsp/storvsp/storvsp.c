@@ -427,7 +427,8 @@ static uint32_t vpd(struct sreq *r, uint8_t page, uint8_t *out)
         struct scsi_vpd_lb_provisioning *b =
             (struct scsi_vpd_lb_provisioning *)out;
         if (unmap) {
-            b->flags = SCSI_LBP_UNMAP | SCSI_LBP_WS16 | SCSI_LBP_WS10;
+            b->flags =
+                SCSI_LBP_UNMAP | SCSI_LBP_WS16 | SCSI_LBP_WS10 | SCSI_LBP_RZ;
             b->type = SCSI_LBP_THIN;
         }
         len = sizeof(*b) - 4;
@@ -494,7 +495,7 @@ static int cmd_service_action_in(struct sreq *r)
     scsi_put(d.last_lba, 8, disk_of(r)->sectors - 1);
     scsi_put(d.block_size, 4, STORVSP_SECTOR);
     if (disk_of(r)->ops->unmap)
-        d.lowest_align[0] = SCSI_RC16_LBPME;
+        d.lowest_align[0] = SCSI_RC16_LBPME | SCSI_RC16_LBPRZ;
     uint32_t alloc = (uint32_t)scsi_get(c->length, 4);
     copy_out(r, &d, alloc < sizeof(d) ? alloc : sizeof(d));
     return CMD_DONE;
@@ -638,7 +639,12 @@ static int cmd_write_same(struct sreq *r)
         return CMD_DONE;
     }
     r->xfer = 0;
-    if ((c[1] & SCSI_WRITE_SAME_UNMAP) && disk_of(r)->ops->unmap) {
+    /* Unmapped blocks read as zeros (LBPRZ), so only a zero block may be
+     * unmapped; any other block is written. */
+    bool zero = true;
+    for (uint32_t i = 0; i < STORVSP_SECTOR && zero; i++)
+        zero = r->block[i] == 0;
+    if ((c[1] & SCSI_WRITE_SAME_UNMAP) && zero && disk_of(r)->ops->unmap) {
         r->io = (struct storvsp_io){
             .op = STORVSP_IO_UNMAP, .lba = lba, .count = (uint32_t)count};
         return CMD_PENDING;
