@@ -317,9 +317,11 @@ int vmbus_unregister_driver(struct vmbus *vb, const struct vmbus_driver *drv)
 static void release_channel(struct vmbus *vb, struct vmbus_channel *ch)
 {
     struct vmbus_msg_relid m;
+    const struct vmbus_driver *drv = ch->primary ? ch->primary->drv : ch->drv;
 
-    if (ch->drv && ch->drv->remove)
-        ch->drv->remove(ch, ch->drv->ctx);
+    /* A sub-channel's driver is its primary's. */
+    if (drv && drv->remove)
+        drv->remove(ch, drv->ctx);
     vmbus_chan_close(ch);
     if (vb->connected) {
         memset(&m, 0, sizeof(m));
@@ -329,6 +331,9 @@ static void release_channel(struct vmbus *vb, struct vmbus_channel *ch)
             vmbus_logf(vb, "vmbus: RelIdReleased %u not sent", ch->relid);
     }
     vb->chans[ch->relid] = NULL;
+    for (size_t i = 1; i <= VMBUS_MAX_RELID; i++)
+        if (vb->chans[i] && vb->chans[i]->primary == ch)
+            vb->chans[i]->primary = NULL;
     vmbus_chan_free(ch);
 }
 
@@ -374,7 +379,96 @@ struct vmbus_channel *vmbus_find_channel(struct vmbus *vb,
     return NULL;
 }
 
+uint16_t vmbus_chan_sub_index(const struct vmbus_channel *ch)
+{
+    return ch->offer.sub_channel_index;
+}
+
+struct vmbus_channel *vmbus_chan_primary(struct vmbus_channel *ch)
+{
+    return ch->offer.sub_channel_index ? ch->primary : ch;
+}
+
+size_t vmbus_chan_subchannels(struct vmbus_channel *primary,
+                              struct vmbus_channel **out, size_t max)
+{
+    struct vmbus *vb = primary->vb;
+    size_t i, k, n = 0;
+
+    if (primary->offer.sub_channel_index != 0)
+        return 0;
+    for (i = 1; i <= VMBUS_MAX_RELID; i++) {
+        struct vmbus_channel *ch = vb->chans[i];
+        if (!ch || ch->primary != primary || ch->rescinded)
+            continue;
+        if (n == max) {
+            n++;
+            continue;
+        }
+        /* insertion by sub_channel_index */
+        for (k = n; k > 0 && out[k - 1]->offer.sub_channel_index >
+                                 ch->offer.sub_channel_index;
+             k--)
+            out[k] = out[k - 1];
+        out[k] = ch;
+        n++;
+    }
+    return n;
+}
+
+int vmbus_chan_wait_subchannels(struct vmbus_channel *primary, size_t n,
+                                struct vmbus_channel **out)
+{
+    struct vmbus *vb = primary->vb;
+    uint64_t deadline = vb->plat.now_ns(vb->plat.ctx) + vb->timeout_ns;
+
+    if (primary->offer.sub_channel_index != 0)
+        return -EINVAL;
+    for (;;) {
+        size_t got = vmbus_chan_subchannels(primary, out, n);
+        if (got >= n)
+            return (int)n;
+        if (primary->rescinded || !vb->connected)
+            return -ENODEV;
+        if (vb->plat.now_ns(vb->plat.ctx) >= deadline)
+            return got ? (int)got : -ETIMEDOUT;
+        vb->plat.wait(vb->plat.ctx, deadline);
+    }
+}
+
 /* ---- host -> guest messages ---- */
+
+/* The live primary a sub-channel offer belongs to (same class and
+ * instance), or NULL; an index the primary already has is refused. */
+static struct vmbus_channel *find_primary(struct vmbus *vb,
+                                          const struct vmbus_msg_offer *o)
+{
+    struct vmbus_channel *p = NULL;
+    size_t i;
+
+    for (i = 1; i <= VMBUS_MAX_RELID && !p; i++) {
+        struct vmbus_channel *ch = vb->chans[i];
+        if (ch && ch->offer.sub_channel_index == 0 && !ch->rescinded &&
+            guid_equal(&ch->offer.interface_type, &o->interface_type) &&
+            guid_equal(&ch->offer.interface_instance, &o->interface_instance))
+            p = ch;
+    }
+    if (!p) {
+        vmbus_logf(vb, "vmbus: sub-channel %u (relid %u) has no primary",
+                   o->sub_channel_index, o->child_relid);
+        return NULL;
+    }
+    for (i = 1; i <= VMBUS_MAX_RELID; i++) {
+        struct vmbus_channel *ch = vb->chans[i];
+        if (ch && ch->primary == p && !ch->rescinded &&
+            ch->offer.sub_channel_index == o->sub_channel_index) {
+            vmbus_logf(vb, "vmbus: sub-channel index %u offered twice",
+                       o->sub_channel_index);
+            return NULL;
+        }
+    }
+    return p;
+}
 
 static void on_offer(struct vmbus *vb, const void *buf, uint32_t len)
 {
@@ -403,6 +497,8 @@ static void on_offer(struct vmbus *vb, const void *buf, uint32_t len)
     ch->sig_conn_id =
         len >= VMBUS_MSG_OFFER_SIZE ? o.connection_id : VMBUS_CONNID_EVENT;
     ch->state = CHAN_OFFERED;
+    if (o.sub_channel_index != 0)
+        ch->primary = find_primary(vb, &o);
     vb->chans[ch->relid] = ch;
     vb->poll_work = true;
 }

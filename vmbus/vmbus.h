@@ -78,7 +78,9 @@ struct vmbus_driver {
     /* Called once per matching channel; 0 = bound.  May open the channel. */
     int (*probe)(struct vmbus_channel *ch, void *ctx);
     /* Rescind: drop every reference to ch (it is freed afterwards).
-     * May call vmbus_chan_close(); the client closes it otherwise. */
+     * May call vmbus_chan_close(); the client closes it otherwise.  Also
+     * runs for each rescinded sub-channel of a channel this driver bound
+     * (vmbus_chan_sub_index(ch) != 0 tells them apart). */
     void (*remove)(struct vmbus_channel *ch, void *ctx);
     void *ctx;
 };
@@ -104,6 +106,32 @@ const struct vmbus_guid *vmbus_chan_class(const struct vmbus_channel *ch);
 const struct vmbus_guid *vmbus_chan_instance(const struct vmbus_channel *ch);
 const struct vmbus_msg_offer *vmbus_chan_offer(const struct vmbus_channel *ch);
 bool vmbus_chan_rescinded(const struct vmbus_channel *ch);
+/*
+ * Sub-channels: more channels of the same device that a driver asks its
+ * host for in the device's own protocol (storage: CREATE_SUB_CHANNELS).
+ * They arrive as offers with the primary's class and instance GUIDs and
+ * sub_channel_index != 0; the client ties each to its primary (an offer
+ * with no live primary, or an index the primary already has, stays
+ * unattached and unused), never probes a driver for them, and the driver
+ * opens them with vmbus_chan_open() like its primary.
+ */
+/* 0 for a primary channel, else the offer's sub_channel_index. */
+uint16_t vmbus_chan_sub_index(const struct vmbus_channel *ch);
+/* ch for a primary; a sub-channel's primary, or NULL if it has none. */
+struct vmbus_channel *vmbus_chan_primary(struct vmbus_channel *ch);
+/* Fills out with up to max live (not rescinded) sub-channels of primary
+ * in sub_channel_index order; returns how many there are (may be > max). */
+size_t vmbus_chan_subchannels(struct vmbus_channel *primary,
+                              struct vmbus_channel **out, size_t max);
+/*
+ * Waits (up to the client's timeout) until primary has n live
+ * sub-channels and puts the first n in out.  Returns n, fewer (> 0) on
+ * timeout, -ETIMEDOUT (none came), -ENODEV (primary rescinded or the
+ * connection gone), -EINVAL (not a primary).
+ */
+int vmbus_chan_wait_subchannels(struct vmbus_channel *primary, size_t n,
+                                struct vmbus_channel **out);
+
 /* Driver-private pointer. */
 void vmbus_chan_set_priv(struct vmbus_channel *ch, void *priv);
 void *vmbus_chan_priv(const struct vmbus_channel *ch);

@@ -22,6 +22,9 @@ struct vmbus_channel {
     bool probed; /* probe attempted */
     const struct vmbus_driver *drv;
     void *priv;
+    /* Sub-channel (offer's sub_channel_index != 0): the primary with the
+     * same class and instance; NULL if none was known or it is released. */
+    struct vmbus_channel *primary;
 
     /* Open request in flight. */
     uint32_t open_id;

@@ -83,6 +83,11 @@ int app_main(int argc, char **argv)
     const struct vmbus_platform *plat = winhv_vmbus_platform();
     struct vmbus *vb = vmbus_create(plat);
     struct storvsc_config sc = {.plat = *plat};
+    /* subchannels=N: sub-channels to ask for (0: the primary alone) */
+    if (boot_arg("subchannels")) {
+        uint64_t n = size_arg("subchannels", 0);
+        sc.subchannels = n ? (int32_t)(n < 64 ? n : 64) : -1;
+    }
     struct storvsc *sv = vb ? storvsc_create(vb, &sc) : NULL;
     if (!sv || winhv_vmbus_attach(vb) || vmbus_connect(vb, 0))
         return 3;
@@ -156,6 +161,12 @@ int app_main(int argc, char **argv)
            (unsigned long long)(ns / 1000000),
            (unsigned long long)(mbps10 / 10), (unsigned long long)(mbps10 % 10),
            (unsigned long long)iops);
+    printf("blkbench: %u channels, commands per channel:",
+           (unsigned)storvsc_channels(sv));
+    for (unsigned k = 0; k < STORVSC_MAX_CHANNELS; k++)
+        printf(" %llu",
+               (unsigned long long)storvsc_get_stats(sv)->chan_commands[k]);
+    printf("\n");
     vmbus_disconnect(vb);
     return 0;
 }

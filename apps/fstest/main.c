@@ -227,6 +227,10 @@ int app_main(int argc, char **argv)
     const struct vmbus_platform *plat = winhv_vmbus_platform();
     struct vmbus *vb = vmbus_create(plat);
     struct storvsc_config sc = {.plat = *plat};
+    /* subchannels=N: sub-channels to ask for (0: the primary alone) */
+    const char *sub = boot_arg("subchannels");
+    if (sub)
+        sc.subchannels = atoi(sub) > 0 ? atoi(sub) : -1;
     struct storvsc *sv = vb ? storvsc_create(vb, &sc) : NULL;
     if (!sv || winhv_vmbus_attach(vb) || vmbus_connect(vb, 0)) {
         printf("fstest: VMBus connection failed\n");
@@ -251,6 +255,12 @@ int app_main(int argc, char **argv)
     }
     printf("fstest: wrote and read back %u files, %llu bytes in %llu ms\n",
            FILES + 4u, (unsigned long long)total, (unsigned long long)ms);
+    printf("fstest: %u storage channels, commands per channel:",
+           (unsigned)storvsc_channels(sv));
+    for (unsigned k = 0; k < STORVSC_MAX_CHANNELS; k++)
+        printf(" %llu",
+               (unsigned long long)storvsc_get_stats(sv)->chan_commands[k]);
+    printf("\n");
     const char *hp = boot_arg("hotplug");
     rc = hp && strcmp(hp, "0") ? hot_added_disk(sv) : 0;
     vmbus_disconnect(vb);

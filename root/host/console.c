@@ -211,6 +211,23 @@ static int cmd_vmbus(struct root_console *c)
         (unsigned long long)st->msgs_dropped,
         (unsigned long long)st->signals_in,
         (unsigned long long)st->interrupts_out);
+    for (uint32_t relid = 1; relid <= VMBUS_MAX_RELID; relid++) {
+        struct vmbus_server_channel *ch = vmbus_server_channel(c->srv, relid);
+        if (!ch)
+            continue;
+        const char *name = vmbus_server_chan_device(ch)->name;
+        uint16_t sub = vmbus_server_chan_sub_index(ch);
+        struct vmbus_server_channel *p = vmbus_server_chan_primary(ch);
+        if (sub)
+            say(c, "console: relid %u %s %s, sub-channel %u of relid %u",
+                (unsigned)relid, name ? name : "?",
+                vmbus_server_chan_is_open(ch) ? "open" : "closed",
+                (unsigned)sub, p ? (unsigned)vmbus_server_chan_relid(p) : 0u);
+        else
+            say(c, "console: relid %u %s %s", (unsigned)relid,
+                name ? name : "?",
+                vmbus_server_chan_is_open(ch) ? "open" : "closed");
+    }
     return 0;
 }
 
@@ -280,7 +297,14 @@ static int cmd_rescind(struct root_console *c, const char *arg)
         return -ENOSPC;
     }
     struct vmbus_server_device dev = *vmbus_server_chan_device(ch);
+    bool sub = vmbus_server_chan_sub_index(ch) != 0;
     int r = vmbus_server_rescind(c->srv, ch);
+    if (r == 0 && sub) {
+        /* its device offers it again only at the guest's request */
+        say(c, "console: rescinded a sub-channel of %s (relid %u)",
+            dev.name ? dev.name : "?", (unsigned)relid);
+        return 0;
+    }
     if (r == 0) {
         c->gone[slot].used = true;
         c->gone[slot].relid = relid;

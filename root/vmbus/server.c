@@ -33,6 +33,9 @@ struct vmbus_server_channel {
     uint32_t ring_gpadl;
     bool signal_pending;
     void *priv;
+    uint16_t sub_index; /* 0: a primary channel */
+    uint16_t last_sub;  /* primary: highest sub_channel_index handed out */
+    struct vmbus_server_channel *primary; /* sub-channel: NULL once freed */
 };
 
 struct srv_gpadl {
@@ -457,6 +460,7 @@ static void send_offer(struct vmbus_server *srv,
     o.flags = ch->dev.offer_flags;
     o.mmio_megabytes = ch->dev.mmio_megabytes;
     memcpy(o.user_defined, ch->dev.user_defined, sizeof(o.user_defined));
+    o.sub_channel_index = ch->sub_index;
     o.child_relid = ch->relid;
     if (srv->version >= VMBUS_VERSION_WIN7) {
         o.interrupt_flags = VMBUS_OFFER_DEDICATED_INTERRUPT;
@@ -586,6 +590,12 @@ static void on_close(struct vmbus_server *srv, const void *buf, uint32_t len)
 static void free_channel(struct vmbus_server *srv,
                          struct vmbus_server_channel *ch)
 {
+    uint32_t i;
+
+    if (ch->sub_index == 0)
+        for (i = 1; i <= VMBUS_MAX_RELID; i++)
+            if (srv->chans[i] && srv->chans[i]->primary == ch)
+                srv->chans[i]->primary = NULL;
     free_gpadls_of(srv, ch->relid);
     srv->chans[ch->relid] = NULL;
     srv->plat.free(srv->plat.ctx, ch);
@@ -628,7 +638,8 @@ static void on_request_offers(struct vmbus_server *srv, const void *buf,
 }
 
 /* Drops the connection's state: channels closed, GPADLs freed, rescinded
- * channels released, the rest back to "not offered". */
+ * channels released, sub-channels (made for this connection) dropped, the
+ * rest back to "not offered". */
 static void disconnect(struct vmbus_server *srv)
 {
     uint32_t i;
@@ -638,10 +649,15 @@ static void disconnect(struct vmbus_server *srv)
         if (!ch)
             continue;
         close_channel(srv, ch);
-        if (ch->state == SCH_RESCINDED)
+        if (ch->sub_index && ch->state != SCH_RESCINDED && ch->dev.ops &&
+            ch->dev.ops->rescinded)
+            ch->dev.ops->rescinded(ch, ch->dev.ctx);
+        if (ch->state == SCH_RESCINDED || ch->sub_index) {
             free_channel(srv, ch);
-        else
+        } else {
             ch->state = SCH_REGISTERED;
+            ch->last_sub = 0;
+        }
     }
     free_gpadls_of(srv, 0);
     srv->connected = false;
@@ -981,14 +997,11 @@ int vmbus_server_add_device(struct vmbus_server *srv,
     return 0;
 }
 
-int vmbus_server_rescind(struct vmbus_server *srv,
-                         struct vmbus_server_channel *ch)
+static void rescind_one(struct vmbus_server *srv,
+                        struct vmbus_server_channel *ch)
 {
     struct vmbus_msg_relid m;
 
-    if (!ch || ch->state == SCH_RESCINDED)
-        return -EINVAL;
-    enter(srv);
     close_channel(srv, ch);
     if (ch->dev.ops && ch->dev.ops->rescinded)
         ch->dev.ops->rescinded(ch, ch->dev.ctx);
@@ -1000,6 +1013,90 @@ int vmbus_server_rescind(struct vmbus_server *srv,
         m.hdr.msgtype = VMBUS_MSG_RESCIND_CHANNEL_OFFER;
         m.child_relid = ch->relid;
         send_msg(srv, &m, sizeof(m));
+    }
+}
+
+int vmbus_server_rescind(struct vmbus_server *srv,
+                         struct vmbus_server_channel *ch)
+{
+    uint32_t i;
+
+    if (!ch || ch->state == SCH_RESCINDED)
+        return -EINVAL;
+    enter(srv);
+    /* The sub-channels go first, so a guest never holds a sub-channel
+     * whose primary it has already released. */
+    if (ch->sub_index == 0)
+        for (i = 1; i <= VMBUS_MAX_RELID; i++) {
+            struct vmbus_server_channel *sub = srv->chans[i];
+            if (sub && sub->primary == ch && sub->state != SCH_RESCINDED)
+                rescind_one(srv, sub);
+        }
+    rescind_one(srv, ch);
+    leave(srv);
+    return 0;
+}
+
+static unsigned count_subs(struct vmbus_server *srv,
+                           const struct vmbus_server_channel *primary)
+{
+    unsigned i, n = 0;
+
+    for (i = 1; i <= VMBUS_MAX_RELID; i++)
+        if (srv->chans[i] && srv->chans[i]->primary == primary &&
+            srv->chans[i]->state != SCH_RESCINDED)
+            n++;
+    return n;
+}
+
+int vmbus_server_offer_subchannels(struct vmbus_server *srv,
+                                   struct vmbus_server_channel *primary,
+                                   uint16_t n,
+                                   struct vmbus_server_channel **out)
+{
+    struct vmbus_server_channel *made[VMBUS_SERVER_MAX_SUBCHANNELS];
+    uint32_t relid = 1;
+    unsigned k, free_relids = 0;
+
+    if (!primary || primary->sub_index || n == 0 ||
+        count_subs(srv, primary) + n > VMBUS_SERVER_MAX_SUBCHANNELS ||
+        primary->last_sub + n > 0xFFFFu)
+        return -EINVAL;
+    if (primary->state != SCH_OFFERED && primary->state != SCH_OPEN)
+        return -ENOTCONN;
+    /* sub_channel_index is part of the offer only from 2.4. */
+    if (srv->version < VMBUS_VERSION_WIN8)
+        return -ENOTSUP;
+    for (k = 1; k <= VMBUS_MAX_RELID; k++)
+        if (!srv->chans[k])
+            free_relids++;
+    if (free_relids < n)
+        return -ENOSPC;
+    for (k = 0; k < n; k++) {
+        made[k] = srv->plat.alloc(srv->plat.ctx, sizeof(*made[k]));
+        if (!made[k]) {
+            while (k--)
+                srv->plat.free(srv->plat.ctx, made[k]);
+            return -ENOMEM;
+        }
+    }
+    enter(srv);
+    for (k = 0; k < n; k++) {
+        struct vmbus_server_channel *ch = made[k];
+        while (srv->chans[relid])
+            relid++;
+        memset(ch, 0, sizeof(*ch));
+        ch->srv = srv;
+        ch->dev = primary->dev;
+        ch->relid = relid;
+        ch->conn_id = VMBUS_SERVER_CONN_BASE + relid;
+        ch->state = SCH_REGISTERED;
+        ch->sub_index = ++primary->last_sub;
+        ch->primary = primary;
+        srv->chans[relid] = ch;
+        if (out)
+            out[k] = ch;
+        send_offer(srv, ch);
     }
     leave(srv);
     return 0;
@@ -1037,6 +1134,17 @@ uint32_t vmbus_server_chan_relid(const struct vmbus_server_channel *ch)
 bool vmbus_server_chan_is_open(const struct vmbus_server_channel *ch)
 {
     return ch->state == SCH_OPEN;
+}
+
+uint16_t vmbus_server_chan_sub_index(const struct vmbus_server_channel *ch)
+{
+    return ch->sub_index;
+}
+
+struct vmbus_server_channel *
+vmbus_server_chan_primary(struct vmbus_server_channel *ch)
+{
+    return ch->sub_index ? ch->primary : ch;
 }
 
 const struct vmbus_server_device *

@@ -12,8 +12,10 @@
  *   vmbus_server_reset()            partition reset
  *
  * VSPs register a struct vmbus_server_device and drive their channel with
- * vmbus_server_chan_*.  Every guest value is validated; a bad message is
- * dropped (or answered with a failure status where the guest would
+ * vmbus_server_chan_*; a VSP whose protocol has the guest ask for more
+ * channels (storage's CREATE_SUB_CHANNELS) adds sub-channels to it with
+ * vmbus_server_offer_subchannels().  Every guest value is validated; a bad
+ * message is dropped (or answered with a failure status where the guest would
  * otherwise wait forever) with a logged reason, never a crash.
  */
 #ifndef ROOT_VMBUS_SERVER_H
@@ -53,8 +55,9 @@ struct vmbus_server_device_ops {
     void (*close)(struct vmbus_server_channel *ch, void *ctx);
     /* Guest signalled: drain the inbound ring, retry blocked sends. */
     void (*packet)(struct vmbus_server_channel *ch, void *ctx);
-    /* The channel is being rescinded (after close): ch becomes invalid,
-     * so drop every pointer to it.  Optional. */
+    /* The channel is being rescinded (after close), or is a sub-channel
+     * dropped with the connection (Unload, reset, a new InitiateContact):
+     * ch becomes invalid, so drop every pointer to it.  Optional. */
     void (*rescinded)(struct vmbus_server_channel *ch, void *ctx);
 };
 
@@ -90,6 +93,28 @@ int vmbus_server_add_device(struct vmbus_server *srv,
  */
 int vmbus_server_rescind(struct vmbus_server *srv,
                          struct vmbus_server_channel *ch);
+
+/*
+ * Sub-channels: n more channels of the device behind primary, as Hyper-V
+ * adds them when a guest asks (VMBus 2.4+).  Each is offered at once with
+ * the primary's class and instance GUIDs, sub_channel_index 1, 2, ... (in
+ * the order made, never reused while the connection lasts), its own relid
+ * and connection id, and the primary's device (ops and ctx: the callbacks
+ * tell the channels apart by their ch argument, see
+ * vmbus_server_chan_sub_index()).  The guest opens them like any channel.
+ * They last until the primary is rescinded (which rescinds them first),
+ * they are rescinded themselves, or the connection ends; a primary closed
+ * and opened again keeps them.  *out (may be NULL) gets the n channels.
+ * Returns 0, -EINVAL (primary is NULL or a sub-channel, n is 0, or more
+ * than VMBUS_SERVER_MAX_SUBCHANNELS would be live), -ENOTCONN (primary not
+ * offered to the current connection), -ENOTSUP (version before 2.4),
+ * -ENOSPC (relids), -ENOMEM; on error nothing was offered.
+ */
+#define VMBUS_SERVER_MAX_SUBCHANNELS 64u /* live per primary */
+int vmbus_server_offer_subchannels(struct vmbus_server *srv,
+                                   struct vmbus_server_channel *primary,
+                                   uint16_t n,
+                                   struct vmbus_server_channel **out);
 
 /* Entry points; the first two return an HV_STATUS for the hypercall. */
 uint32_t vmbus_server_on_post_message(struct vmbus_server *srv,
@@ -130,6 +155,12 @@ vmbus_server_get_stats(const struct vmbus_server *srv);
 
 uint32_t vmbus_server_chan_relid(const struct vmbus_server_channel *ch);
 bool vmbus_server_chan_is_open(const struct vmbus_server_channel *ch);
+/* 0 for a primary channel, the offer's sub_channel_index otherwise. */
+uint16_t vmbus_server_chan_sub_index(const struct vmbus_server_channel *ch);
+/* ch itself for a primary; a sub-channel's primary, or NULL once that
+ * primary has been released. */
+struct vmbus_server_channel *
+vmbus_server_chan_primary(struct vmbus_server_channel *ch);
 const struct vmbus_server_device *
 vmbus_server_chan_device(const struct vmbus_server_channel *ch);
 struct vmbus_server *vmbus_server_chan_server(struct vmbus_server_channel *ch);

@@ -3,7 +3,8 @@
 
 The seeds are built here from the wire formats (no captured data): a guest
 session for fuzz_vmbus_server (GPADL, open, a packet in the ring, signal,
-close, teardown, unload) and IC requests/answers for fuzz_ic.  Run it again
+close, teardown, unload), host messages for fuzz_vmbus_guest (offers,
+sub-channel offers, rescinds) and IC requests/answers for fuzz_ic.  Run it again
 after changing a harness's input format.
 """
 import os
@@ -99,6 +100,25 @@ def main():
     write("vmbus_guest", "messages",
           bytes([len(offer)]) + offer + bytes([len(rescind)]) + rescind +
           bytes([len(created)]) + created)
+    # fuzz_vmbus_guest: sub-channels of the echo device (relid 1): two
+    # offers with its class and instance, one of another instance, then
+    # rescinds of a sub-channel and of the primary.
+    cls = struct.pack("<IHH", 0x12345678, 0x1111, 0x2222) + bytes.fromhex(
+        "3333444455556666")
+    inst = struct.pack("<IHH", 0xEC400001, 0, 0) + bytes(7) + b"\x01"
+    other = struct.pack("<IHH", 0xEC400002, 0, 0) + bytes(7) + b"\x02"
+
+    def sub_offer(instance, index, relid):
+        return (struct.pack("<II", 1, 0) + cls + instance + bytes(16) +
+                struct.pack("<HH", 0, 1) + bytes(120) +
+                struct.pack("<HHIBBHI", index, 0, relid, 0, 0, 1,
+                            0x2000 + relid))
+
+    msgs = [sub_offer(inst, 1, 20), sub_offer(inst, 2, 21),
+            sub_offer(other, 1, 22), struct.pack("<III", 2, 0, 21),
+            struct.pack("<III", 2, 0, 1)]
+    write("vmbus_guest", "subchannels",
+          b"".join(bytes([len(m)]) + m for m in msgs))
 
 
 if __name__ == "__main__":

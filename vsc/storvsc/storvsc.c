@@ -26,6 +26,7 @@ struct slot {
     uint16_t gen;
     uint8_t state, kind;
     uint8_t reply_ready;
+    uint8_t chan; /* sent on: 0 the primary, k subs[k - 1] */
     struct storvsc_cmd *cmd;
     uint64_t deadline;
     void *bounce;
@@ -38,6 +39,10 @@ struct storvsc {
     struct vmbus *vb;
     struct vmbus_driver drv;
     struct vmbus_channel *ch;
+    /* Open sub-channels (NULL: none in that place) and the next channel
+     * a command goes to (round-robin over the primary and these). */
+    struct vmbus_channel *subs[STORVSC_MAX_CHANNELS - 1];
+    uint32_t next_chan;
     struct storvsc_config cfg;
     uint16_t version;
     uint32_t max_transfer;
@@ -87,6 +92,7 @@ static int slot_alloc(struct storvsc *s, uint8_t kind)
         sl->kind = kind;
         sl->gen++;
         sl->reply_ready = 0;
+        sl->chan = 0;
         sl->cmd = NULL;
         sl->deadline = now(s) + s->cfg.timeout_ns;
         s->hint = (i + 1) % STORVSC_MAX_INFLIGHT;
@@ -135,13 +141,20 @@ static uint32_t pkt_len(const struct storvsc *s)
                       : VSTOR_PACKET_SIZE_PRE_WIN8;
 }
 
-/* Sends p for slot i with len bytes at buf (physically contiguous). */
+static struct vmbus_channel *chan_at(const struct storvsc *s, uint32_t k)
+{
+    return k ? s->subs[k - 1] : s->ch;
+}
+
+/* Sends p for slot i, on the slot's channel, with len bytes at buf
+ * (physically contiguous). */
 static int send_pkt(struct storvsc *s, uint32_t i, const struct vstor_packet *p,
                     const void *buf, uint32_t len)
 {
     uint64_t id = trans_id(s, i);
+    struct vmbus_channel *ch = chan_at(s, s->slots[i].chan);
     if (!len)
-        return vmbus_chan_send(s->ch, VMBUS_PKT_DATA_INBAND,
+        return vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND,
                                VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id, p,
                                pkt_len(s));
     uint64_t pfns[MAX_PFNS];
@@ -152,9 +165,8 @@ static int send_pkt(struct storvsc *s, uint32_t i, const struct vstor_packet *p,
     for (uint32_t k = 0; k < n; k++)
         pfns[k] = (pa >> 12) + k;
     struct vmbus_chan_range range = {len, off, pfns};
-    return vmbus_chan_send_gpa(s->ch, &range, 1,
-                               VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id, p,
-                               pkt_len(s));
+    return vmbus_chan_send_gpa(
+        ch, &range, 1, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id, p, pkt_len(s));
 }
 
 /* A request of the handshake (or a reset); waits for its reply. */
@@ -263,10 +275,10 @@ static void complete_cmd(struct storvsc *s, struct storvsc_cmd *c, int status)
 }
 
 static void on_completion(struct storvsc *s, const uint8_t *payload,
-                          uint32_t plen, uint64_t id)
+                          uint32_t plen, uint64_t id, uint32_t chan)
 {
     int i = slot_of(s, id);
-    if (i < 0) {
+    if (i < 0 || s->slots[i].chan != chan) {
         s->st.bad_replies++;
         logf_(s, "storvsc: reply for unknown request %#llx dropped",
               (unsigned long long)id);
@@ -351,6 +363,10 @@ static void on_channel(struct vmbus_channel *ch, void *ctx)
 {
     struct storvsc *s = ctx;
     struct vmbus_pkt_info info;
+    /* a reply counts only on the channel its request went out on */
+    uint32_t chan = 0;
+    while (chan < STORVSC_MAX_CHANNELS && chan_at(s, chan) != ch)
+        chan++;
     for (;;) {
         int rc = vmbus_chan_recv(ch, s->rx, sizeof(s->rx), &info);
         if (rc == -EAGAIN)
@@ -374,7 +390,7 @@ static void on_channel(struct vmbus_channel *ch, void *ctx)
         const uint8_t *payload = s->rx + info.offset;
         uint32_t plen = info.len - info.offset;
         if (info.type == VMBUS_PKT_COMPLETION)
-            on_completion(s, payload, plen, info.trans_id);
+            on_completion(s, payload, plen, info.trans_id, chan);
         else if (info.type == VMBUS_PKT_DATA_INBAND)
             on_note(s, payload, plen);
         else
@@ -399,16 +415,14 @@ static int probe(struct vmbus_channel *ch, void *ctx)
     return 0;
 }
 
-static void remove_ch(struct vmbus_channel *ch, void *ctx)
+/* Fails what is outstanding on channel chan (all channels: any value
+ * above STORVSC_MAX_CHANNELS): nothing will answer there now. */
+static void fail_outstanding(struct storvsc *s, uint32_t chan)
 {
-    struct storvsc *s = ctx;
-    vmbus_chan_close(ch);
-    s->ch = NULL;
-    s->started = 0;
-    /* nothing will answer now: fail what is outstanding */
     for (uint32_t i = 0; i < STORVSC_MAX_INFLIGHT; i++) {
         struct slot *sl = &s->slots[i];
-        if (sl->state == SLOT_FREE)
+        if (sl->state == SLOT_FREE ||
+            (chan < STORVSC_MAX_CHANNELS && sl->chan != chan))
             continue;
         struct storvsc_cmd *c =
             sl->state == SLOT_BUSY && sl->kind == KIND_CMD ? sl->cmd : NULL;
@@ -418,6 +432,29 @@ static void remove_ch(struct vmbus_channel *ch, void *ctx)
         if (c)
             complete_cmd(s, c, -ENODEV);
     }
+}
+
+static void remove_ch(struct vmbus_channel *ch, void *ctx)
+{
+    struct storvsc *s = ctx;
+    vmbus_chan_close(ch);
+    if (ch != s->ch) {
+        /* a sub-channel went: the others carry on */
+        for (uint32_t k = 1; k < STORVSC_MAX_CHANNELS; k++)
+            if (s->subs[k - 1] == ch) {
+                s->subs[k - 1] = NULL;
+                fail_outstanding(s, k);
+            }
+        return;
+    }
+    for (uint32_t k = 1; k < STORVSC_MAX_CHANNELS; k++) {
+        if (s->subs[k - 1])
+            vmbus_chan_close(s->subs[k - 1]);
+        s->subs[k - 1] = NULL;
+    }
+    s->ch = NULL;
+    s->started = 0;
+    fail_outstanding(s, UINT32_MAX);
 }
 
 struct storvsc *storvsc_create(struct vmbus *vb,
@@ -451,6 +488,9 @@ void storvsc_destroy(struct storvsc *s)
     if (!s)
         return;
     (void)vmbus_unregister_driver(s->vb, &s->drv);
+    for (uint32_t k = 1; k < STORVSC_MAX_CHANNELS; k++)
+        if (s->subs[k - 1])
+            vmbus_chan_close(s->subs[k - 1]);
     if (s->ch)
         vmbus_chan_close(s->ch);
     for (uint32_t i = 0; i < STORVSC_MAX_INFLIGHT; i++)
@@ -458,6 +498,63 @@ void storvsc_destroy(struct storvsc *s)
             s->cfg.plat.free_pages(s->cfg.plat.ctx, s->slots[i].bounce,
                                    s->slots[i].bounce_pages);
     free(s);
+}
+
+/*
+ * Asks for sub-channels after END_INITIALIZATION, as Linux does (OpenVMM
+ * also takes the request before it), and opens those offered.  Failing
+ * that is not fatal: the primary carries every command.  Returns the
+ * number of open sub-channels.
+ */
+static uint32_t open_subchannels(struct storvsc *s, uint16_t host_max)
+{
+    struct vmbus_channel *list[STORVSC_MAX_CHANNELS - 1];
+    struct vstor_packet p;
+    uint32_t want = s->cfg.subchannels < 0   ? 0
+                    : s->cfg.subchannels > 0 ? (uint32_t)s->cfg.subchannels
+                                             : STORVSC_SUBCHANNELS;
+    if (want > STORVSC_MAX_CHANNELS - 1)
+        want = STORVSC_MAX_CHANNELS - 1;
+    if (want > host_max)
+        want = host_max;
+    if (want == 0)
+        return 0;
+    memset(&p, 0, sizeof(p));
+    p.u.sub_channel_count = (uint16_t)want;
+    int r = internal(s, VSTOR_OP_CREATE_SUB_CHANNELS, &p);
+    if (r || p.status) {
+        logf_(s, "storvsc: %u sub-channels refused (%d, status %#x)",
+              (unsigned)want, r, (unsigned)p.status);
+        return 0;
+    }
+    int got = vmbus_chan_wait_subchannels(s->ch, want, list);
+    if (got < 0) {
+        logf_(s, "storvsc: no sub-channel offered (%d)", got);
+        return 0;
+    }
+    uint32_t open = 0;
+    for (uint32_t k = 0; k < STORVSC_MAX_CHANNELS - 1; k++)
+        open += s->subs[k] != NULL;
+    for (int i = 0; i < got; i++) {
+        uint32_t k = 0;
+        bool known = false;
+        for (k = 0; k < STORVSC_MAX_CHANNELS - 1; k++)
+            known |= s->subs[k] == list[i];
+        for (k = 0; !known && k < STORVSC_MAX_CHANNELS - 1 && s->subs[k];)
+            k++;
+        if (known || k == STORVSC_MAX_CHANNELS - 1)
+            continue; /* open from an earlier start, or no room */
+        r = vmbus_chan_open(list[i], s->cfg.ring_bytes, s->cfg.ring_bytes, NULL,
+                            0, on_channel, s);
+        if (r) {
+            logf_(s, "storvsc: sub-channel %u not opened (%d)",
+                  (unsigned)vmbus_chan_sub_index(list[i]), r);
+            continue;
+        }
+        s->subs[k] = list[i];
+        open++;
+    }
+    return open;
 }
 
 int storvsc_start(struct storvsc *s)
@@ -496,6 +593,11 @@ int storvsc_start(struct storvsc *s)
         return r;
     if (p.status)
         return -EIO;
+    /* Multi-channel is for VSTOR 5.1+ only, whatever the flags say. */
+    uint16_t max_subs = s->version >= VSTOR_VERSION_WIN8 &&
+                                (p.u.props.flags & VSTOR_PROP_MULTI_CHANNEL)
+                            ? p.u.props.max_sub_channels
+                            : 0;
     uint32_t mt = p.u.props.max_transfer_bytes;
     if (mt > STORVSC_MAX_TRANSFER)
         mt = STORVSC_MAX_TRANSFER;
@@ -512,9 +614,19 @@ int storvsc_start(struct storvsc *s)
     if (p.status)
         return -EIO;
     s->started = 1;
-    logf_(s, "storvsc: VSTOR %u.%u, %u bytes per command", s->version >> 8,
-          s->version & 0xFF, s->max_transfer);
+    uint32_t n = open_subchannels(s, max_subs);
+    logf_(s, "storvsc: VSTOR %u.%u, %u bytes per command, %u channel%s",
+          s->version >> 8, s->version & 0xFF, s->max_transfer, n + 1,
+          n ? "s" : "");
     return 0;
+}
+
+uint32_t storvsc_channels(const struct storvsc *s)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < STORVSC_MAX_CHANNELS; k++)
+        n += chan_at(s, k) != NULL;
+    return n;
 }
 
 uint16_t storvsc_version(const struct storvsc *s)
@@ -578,7 +690,18 @@ int storvsc_submit(struct storvsc *s, struct storvsc_cmd *c)
     sl->cmd = c;
     c->complete = 0;
     c->status = 0;
-    int r = send_pkt(s, (uint32_t)i, &p, data, c->len);
+    /* Round-robin over the open channels; a full ring passes to the next. */
+    int r = -EAGAIN;
+    for (uint32_t k = 0; k < STORVSC_MAX_CHANNELS && r == -EAGAIN; k++) {
+        uint32_t chan = (s->next_chan + k) % STORVSC_MAX_CHANNELS;
+        if (!chan_at(s, chan))
+            continue;
+        sl->chan = (uint8_t)chan;
+        r = send_pkt(s, (uint32_t)i, &p, data, c->len);
+    }
+    s->next_chan = (sl->chan + 1u) % STORVSC_MAX_CHANNELS;
+    if (!r)
+        s->st.chan_commands[sl->chan]++;
     if (r) {
         slot_free(s, (uint32_t)i);
         return r;

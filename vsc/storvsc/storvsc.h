@@ -33,6 +33,8 @@
 #define STORVSC_MAX_TRANSFER (256u * 1024u) /* our ceiling per command */
 #define STORVSC_RING_BYTES (128u * 1024u)
 #define STORVSC_TIMEOUT_NS 30000000000ull
+#define STORVSC_MAX_CHANNELS 5u /* the primary and up to 4 sub-channels */
+#define STORVSC_SUBCHANNELS 1u  /* asked for by default */
 
 struct storvsc;
 struct storvsc_disk;
@@ -43,6 +45,10 @@ struct storvsc_config {
     uint64_t timeout_ns;        /* per command; 0 = STORVSC_TIMEOUT_NS */
     uint16_t max_version;       /* 0 = VSTOR_VERSION_WIN10 */
     bool bounce;                /* stage data in platform pages */
+    /* Sub-channels to ask for when the host offers multi-channel (VSTOR
+     * 5.1+): 0 = STORVSC_SUBCHANNELS, -1 = none, else up to
+     * STORVSC_MAX_CHANNELS - 1; never more than the host's maximum. */
+    int32_t subchannels;
 };
 
 /* Registers the driver on vb.  NULL on no memory. */
@@ -52,9 +58,15 @@ struct storvsc *storvsc_create(struct vmbus *vb,
 void storvsc_destroy(struct storvsc *s);
 
 /*
- * The handshake.  Returns 0, -ENODEV (no SCSI controller offered),
- * -EPROTONOSUPPORT (the host accepted none of our versions), -ETIMEDOUT,
- * -EIO (a failed status or a malformed reply).
+ * The handshake (BEGIN_INITIALIZATION, versions, QUERY_PROPERTIES,
+ * END_INITIALIZATION), then, if the host offers multi-channel, the
+ * sub-channels of cfg.subchannels: CREATE_SUB_CHANNELS, wait for their
+ * offers, open them (a refusal or a missing offer leaves fewer channels,
+ * not an error).  Commands then go round-robin over the open channels
+ * (past one whose ring is full) and each reply is taken only on the
+ * channel its request went out on.  Returns 0, -ENODEV (no SCSI controller
+ * offered), -EPROTONOSUPPORT (the host accepted none of our versions),
+ * -ETIMEDOUT, -EIO (a failed status or a malformed reply).
  */
 int storvsc_start(struct storvsc *s);
 uint16_t storvsc_version(const struct storvsc *s);
@@ -140,7 +152,12 @@ struct storvsc_stats {
     uint64_t bad_replies; /* dropped: unknown id, bad length or field */
     uint64_t check_conditions;
     uint32_t in_flight, max_in_flight;
+    /* commands sent per channel: [0] the primary, [k] the k-th open
+     * sub-channel place */
+    uint64_t chan_commands[STORVSC_MAX_CHANNELS];
 };
 const struct storvsc_stats *storvsc_get_stats(const struct storvsc *s);
+/* Open channels: 1 (the primary) + sub-channels; 0 before probe. */
+uint32_t storvsc_channels(const struct storvsc *s);
 
 #endif /* VSC_STORVSC_STORVSC_H */

@@ -43,6 +43,9 @@ typedef int (*step_fn)(struct sreq *r);
 struct sreq {
     struct storvsp *s;
     struct sreq *next; /* free list / held list */
+    /* The channel the request came on and its reply goes back on; NULL
+     * once that channel closed (the reply is dropped). */
+    struct vmbus_server_channel *ch;
     uint64_t trans_id;
     struct vstor_packet pkt; /* the request, then the reply */
     uint8_t reply;           /* the guest asked for a completion */
@@ -73,6 +76,11 @@ struct storvsp {
     struct sreq *free;
     struct sreq *held, *held_tail; /* completions the ring refused */
     uint8_t open, stalled, busy, again;
+    /* Sub-channels made at the guest's request (any order, NULL: free),
+     * and the primary's handshake steps that allow CREATE_SUB_CHANNELS. */
+    struct vmbus_server_channel *subs[STORVSP_MAX_SUBCHANNELS];
+    uint16_t max_subs;
+    uint8_t props_done, subs_asked;
     uint8_t rx[RX_BYTES];
     struct storvsp_stats st;
 };
@@ -112,10 +120,10 @@ static void release(struct sreq *r)
 static void finish(struct sreq *r)
 {
     struct storvsp *s = r->s;
-    if (r->reply && s->open) {
+    if (r->reply && r->ch) {
         r->pkt.operation = VSTOR_OP_COMPLETE_IO;
         r->pkt.flags = 0;
-        int rc = vmbus_server_chan_send(s->ch, VMBUS_PKT_COMPLETION, 0,
+        int rc = vmbus_server_chan_send(r->ch, VMBUS_PKT_COMPLETION, 0,
                                         r->trans_id, &r->pkt, reply_len(s));
         if (rc == -EAGAIN) {
             s->st.held_completions++;
@@ -137,8 +145,8 @@ static void flush_held(struct storvsp *s)
 {
     while (s->held) {
         struct sreq *r = s->held;
-        if (s->open &&
-            vmbus_server_chan_send(s->ch, VMBUS_PKT_COMPLETION, 0, r->trans_id,
+        if (r->ch &&
+            vmbus_server_chan_send(r->ch, VMBUS_PKT_COMPLETION, 0, r->trans_id,
                                    &r->pkt, reply_len(s)) == -EAGAIN)
             return;
         s->held = r->next;
@@ -920,8 +928,48 @@ static void execute_srb(struct storvsp *s, struct sreq *r, const uint8_t *buf,
 /* --- the channel
  * --------------------------------------------------------------- */
 
-static void handle(struct storvsp *s, const uint8_t *buf,
-                   const struct ring_pkt_info *info)
+/* Live sub-channels. */
+static uint16_t count_subs(const struct storvsp *s)
+{
+    uint16_t n = 0;
+    for (uint32_t i = 0; i < STORVSP_MAX_SUBCHANNELS; i++)
+        n += s->subs[i] != NULL;
+    return n;
+}
+
+/*
+ * CREATE_SUB_CHANNELS, as OpenVMM's storvsp takes it: on the primary, from
+ * VSTOR 5.1, after QUERY_PROPERTIES (before or after END_INITIALIZATION),
+ * once per handshake, for 1 to max_sub_channels.  Sub-channels left
+ * from an earlier handshake on this connection count towards the number
+ * asked for; only the missing ones are offered.
+ */
+static uint32_t create_subs(struct storvsp *s, const struct vstor_packet *p)
+{
+    struct vmbus_server_channel *made[STORVSP_MAX_SUBCHANNELS];
+    /* The ring counts in 8 bytes: a packet past handle()'s 12-byte check
+     * holds the count. */
+    if (!s->props_done || s->subs_asked || !s->max_subs ||
+        s->st.version < VSTOR_VERSION_WIN8)
+        return VSTOR_STATUS_INVALID_DEVICE_STATE;
+    uint16_t want = p->u.sub_channel_count, have = count_subs(s);
+    if (want == 0 || want > s->max_subs)
+        return VSTOR_STATUS_INVALID_PARAMETER;
+    if (want > have) {
+        uint16_t n = (uint16_t)(want - have);
+        if (vmbus_server_offer_subchannels(s->srv, s->ch, n, made))
+            return VSTOR_STATUS_UNSUCCESSFUL;
+        for (uint32_t i = 0, k = 0; i < STORVSP_MAX_SUBCHANNELS && k < n; i++)
+            if (!s->subs[i])
+                s->subs[i] = made[k++];
+    }
+    s->subs_asked = 1;
+    s->st.subchannels = want > have ? want : have;
+    return VSTOR_STATUS_SUCCESS;
+}
+
+static void handle(struct storvsp *s, struct vmbus_server_channel *ch,
+                   const uint8_t *buf, const struct ring_pkt_info *info)
 {
     uint32_t plen = info->len - info->offset;
     s->st.packets++;
@@ -944,12 +992,23 @@ static void handle(struct storvsp *s, const uint8_t *buf,
            plen < sizeof(r->pkt) ? plen : sizeof(r->pkt));
     r->trans_id = info->trans_id;
     r->reply = (info->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED) != 0;
+    r->ch = ch;
     struct vstor_packet *p = &r->pkt;
     uint32_t op = p->operation;
     p->status = VSTOR_STATUS_SUCCESS;
+    if (ch != s->ch && op != VSTOR_OP_EXECUTE_SRB && op != VSTOR_OP_RESET_LUN &&
+        op != VSTOR_OP_RESET_BUS && op != VSTOR_OP_RESET_ADAPTER) {
+        /* the handshake belongs to the primary */
+        s->st.bad_packets++;
+        p->status = VSTOR_STATUS_INVALID_DEVICE_STATE;
+        finish(r);
+        return;
+    }
     switch (op) {
     case VSTOR_OP_BEGIN_INITIALIZATION:
         s->st.ready = false;
+        s->props_done = 0;
+        s->subs_asked = 0;
         break;
     case VSTOR_OP_QUERY_PROTOCOL_VERSION: {
         uint16_t v = p->u.version.major_minor;
@@ -965,6 +1024,15 @@ static void handle(struct storvsp *s, const uint8_t *buf,
     case VSTOR_OP_QUERY_PROPERTIES:
         memset(&p->u, 0, sizeof(p->u));
         p->u.props.max_transfer_bytes = s->cfg.max_transfer_bytes;
+        /* Multi-channel from Win8 (5.1), as OpenVMM and Hyper-V offer it. */
+        if (s->st.version >= VSTOR_VERSION_WIN8 && s->max_subs) {
+            p->u.props.max_sub_channels = s->max_subs;
+            p->u.props.flags = VSTOR_PROP_MULTI_CHANNEL;
+        }
+        s->props_done = s->st.version != 0;
+        break;
+    case VSTOR_OP_CREATE_SUB_CHANNELS:
+        p->status = create_subs(s, p);
         break;
     case VSTOR_OP_END_INITIALIZATION:
         if (s->st.version)
@@ -1005,31 +1073,38 @@ static void process(struct storvsp *s)
         s->again = 0;
         flush_held(s);
         s->stalled = 0;
-        while (s->open && !s->held) {
-            struct ring_pkt_info info;
-            if (!s->free) {
-                s->stalled = 1;
-                break;
-            }
-            int rc = vmbus_server_chan_recv(s->ch, s->rx, sizeof(s->rx), &info);
-            if (rc == -EMSGSIZE) {
-                /* larger than any valid request: read it out and drop it */
-                uint8_t *big = vmbus_server_alloc(s->srv, info.len);
-                s->st.bad_packets++;
-                if (!big ||
-                    vmbus_server_chan_recv(s->ch, big, info.len, &info) < 0) {
-                    vmbus_server_free(s->srv, big);
+        /* The primary, then each open sub-channel, until it is empty. */
+        for (uint32_t k = 0; k <= STORVSP_MAX_SUBCHANNELS; k++) {
+            struct vmbus_server_channel *ch = k ? s->subs[k - 1] : s->ch;
+            if (!ch || !(k ? vmbus_server_chan_is_open(ch) : s->open))
+                continue;
+            while (!s->held) {
+                struct ring_pkt_info info;
+                if (!s->free) {
+                    s->stalled = 1;
                     break;
                 }
-                vmbus_server_free(s->srv, big);
-                continue;
-            }
-            if (rc < 0) {
-                if (rc != -EAGAIN)
+                int rc =
+                    vmbus_server_chan_recv(ch, s->rx, sizeof(s->rx), &info);
+                if (rc == -EMSGSIZE) {
+                    /* larger than any valid request: read it out and drop it */
+                    uint8_t *big = vmbus_server_alloc(s->srv, info.len);
                     s->st.bad_packets++;
-                break;
+                    if (!big ||
+                        vmbus_server_chan_recv(ch, big, info.len, &info) < 0) {
+                        vmbus_server_free(s->srv, big);
+                        break;
+                    }
+                    vmbus_server_free(s->srv, big);
+                    continue;
+                }
+                if (rc < 0) {
+                    if (rc != -EAGAIN)
+                        s->st.bad_packets++;
+                    break;
+                }
+                handle(s, ch, s->rx, &info);
             }
-            handle(s, s->rx, &info);
         }
     } while (s->again);
     s->busy = 0;
@@ -1040,27 +1115,50 @@ static uint32_t ch_open(struct vmbus_server_channel *ch, void *ctx,
 {
     struct storvsp *s = ctx;
     (void)user_data;
+    if (vmbus_server_chan_sub_index(ch))
+        return 0; /* serves requests once the primary's handshake is done */
     s->ch = ch;
     s->open = 1;
     s->st.version = 0;
     s->st.ready = false;
+    s->props_done = 0;
+    s->subs_asked = 0;
     return 0;
 }
 
 static void ch_close(struct vmbus_server_channel *ch, void *ctx)
 {
     struct storvsp *s = ctx;
-    (void)ch;
-    s->open = 0;
-    s->st.ready = false;
-    s->st.version = 0;
-    /* replies held for the ring can no longer go anywhere */
-    while (s->held) {
-        struct sreq *r = s->held;
-        s->held = r->next;
+    if (ch == s->ch) {
+        s->open = 0;
+        s->st.ready = false;
+        s->st.version = 0;
+    }
+    /* replies for this channel can no longer go anywhere */
+    for (uint32_t i = 0; i < s->cfg.queue_depth; i++)
+        if (s->reqs[i].state == RQ_BUSY && s->reqs[i].ch == ch)
+            s->reqs[i].ch = NULL;
+    struct sreq **pp = &s->held;
+    s->held_tail = NULL;
+    while (*pp) {
+        struct sreq *r = *pp;
+        if (r->ch) {
+            s->held_tail = r;
+            pp = &r->next;
+            continue;
+        }
+        *pp = r->next;
         release(r);
     }
-    s->held_tail = NULL;
+}
+
+static void ch_rescinded(struct vmbus_server_channel *ch, void *ctx)
+{
+    struct storvsp *s = ctx;
+    for (uint32_t i = 0; i < STORVSP_MAX_SUBCHANNELS; i++)
+        if (s->subs[i] == ch)
+            s->subs[i] = NULL;
+    s->st.subchannels = count_subs(s);
 }
 
 static void ch_packet(struct vmbus_server_channel *ch, void *ctx)
@@ -1073,6 +1171,7 @@ static const struct vmbus_server_device_ops storvsp_dev_ops = {
     .open = ch_open,
     .close = ch_close,
     .packet = ch_packet,
+    .rescinded = ch_rescinded,
 };
 
 struct storvsp *storvsp_create(struct vmbus_server *srv,
@@ -1090,8 +1189,13 @@ struct storvsp *storvsp_create(struct vmbus_server *srv,
         s->cfg.queue_depth = STORVSP_QUEUE_DEPTH;
     if (!s->cfg.max_version)
         s->cfg.max_version = VSTOR_VERSION_WIN10;
+    s->max_subs = s->cfg.max_subchannels < 0 ? 0
+                  : s->cfg.max_subchannels   ? (uint16_t)s->cfg.max_subchannels
+                                             : STORVSP_MAX_SUBCHANNELS;
     if (s->cfg.max_transfer_bytes > STORVSP_MAX_TRANSFER ||
-        s->cfg.max_transfer_bytes % STORVSP_SECTOR || s->cfg.queue_depth > 4096)
+        s->cfg.max_transfer_bytes % STORVSP_SECTOR ||
+        s->cfg.queue_depth > 4096 ||
+        s->cfg.max_subchannels > (int32_t)STORVSP_MAX_SUBCHANNELS)
         goto fail;
     s->reqs = vmbus_server_alloc(srv, sizeof(*s->reqs) * s->cfg.queue_depth);
     if (!s->reqs)

@@ -1,6 +1,10 @@
 /*
  * storvsp: the root's SCSI controller VSP.  One VMBus channel (the SCSI
- * class), VSTOR 2.0 to 6.2 (proto/vstor.h), up to STORVSP_MAX_LUNS disks,
+ * class) plus the sub-channels a guest asks for with CREATE_SUB_CHANNELS
+ * (VSTOR 5.1+, after QUERY_PROPERTIES, once per handshake, up to
+ * cfg.max_subchannels; requests are taken on every open channel and each
+ * is answered on the channel it came on), VSTOR 2.0 to 6.2
+ * (proto/vstor.h), up to STORVSP_MAX_LUNS disks,
  * each over an abstract block backend; the commands of proto/scsi.h are
  * answered here and reads, writes, flushes and unmaps go to the backend,
  * asynchronously: a request is completed to the guest only when its
@@ -29,6 +33,7 @@
 #define STORVSP_MAX_TRANSFER (256u * 1024u) /* default max_transfer_bytes */
 #define STORVSP_QUEUE_DEPTH 256u            /* default requests in service */
 #define STORVSP_MAX_SEGS (STORVSP_MAX_TRANSFER / 4096u + 1u)
+#define STORVSP_MAX_SUBCHANNELS 4u /* default max_sub_channels offered */
 
 #define STORVSP_IO_READ 1u
 #define STORVSP_IO_WRITE 2u
@@ -78,7 +83,11 @@ struct storvsp_config {
     uint32_t max_transfer_bytes; /* 0 = STORVSP_MAX_TRANSFER (the most) */
     uint32_t queue_depth;        /* 0 = STORVSP_QUEUE_DEPTH */
     uint16_t max_version;        /* 0 = VSTOR_VERSION_WIN10 */
-    struct vmbus_guid instance;  /* all zero: a fixed default */
+    /* Sub-channels a guest may ask for (QUERY_PROPERTIES' max_sub_channels
+     * and the multi-channel flag, VSTOR 5.1+): 0 = STORVSP_MAX_SUBCHANNELS,
+     * -1 = none (no multi-channel), else 1..STORVSP_MAX_SUBCHANNELS. */
+    int32_t max_subchannels;
+    struct vmbus_guid instance; /* all zero: a fixed default */
 };
 
 struct storvsp;
@@ -115,6 +124,7 @@ struct storvsp_stats {
     uint64_t backend_errors;
     uint32_t in_flight, max_in_flight;
     uint64_t held_completions; /* ring full at completion time */
+    uint16_t subchannels;      /* live sub-channels made for the guest */
 };
 const struct storvsp_stats *storvsp_get_stats(const struct storvsp *s);
 
