@@ -317,9 +317,14 @@ int vmbus_unregister_driver(struct vmbus *vb, const struct vmbus_driver *drv)
 static void release_channel(struct vmbus *vb, struct vmbus_channel *ch)
 {
     struct vmbus_msg_relid m;
-    const struct vmbus_driver *drv = ch->primary ? ch->primary->drv : ch->drv;
+    const struct vmbus_driver *drv = ch->drv;
 
-    /* A sub-channel's driver is its primary's. */
+    /* A sub-channel belongs to its primary's driver once that opened it
+     * (rings still held, also after Unload); one it never opened is no
+     * business of the driver's, whatever a host offers and rescinds. */
+    if (ch->primary && (ch->state == CHAN_OPEN || ch->state == CHAN_OPENING ||
+                        (ch->state == CHAN_DEAD && ch->ring_mem)))
+        drv = ch->primary->drv;
     if (drv && drv->remove)
         drv->remove(ch, drv->ctx);
     vmbus_chan_close(ch);

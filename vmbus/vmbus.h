@@ -79,8 +79,8 @@ struct vmbus_driver {
     int (*probe)(struct vmbus_channel *ch, void *ctx);
     /* Rescind: drop every reference to ch (it is freed afterwards).
      * May call vmbus_chan_close(); the client closes it otherwise.  Also
-     * runs for each rescinded sub-channel of a channel this driver bound
-     * (vmbus_chan_sub_index(ch) != 0 tells them apart). */
+     * runs for each rescinded sub-channel, still open, of a channel this
+     * driver bound (vmbus_chan_sub_index(ch) != 0 tells them apart). */
     void (*remove)(struct vmbus_channel *ch, void *ctx);
     void *ctx;
 };

@@ -5,10 +5,13 @@
  * Arguments (key=value): op=read|write (default read), pattern=seq|rand
  * (default seq), bs=BYTES (default 1M, at most the host's max transfer),
  * qd=N commands in flight (default 1, at most 64), total=BYTES moved
- * (default 64M), span=BYTES of the disk used (default: all of it).
+ * (default 64M), span=BYTES of the disk used (default: all of it),
+ * subchannels=N storage sub-channels to ask for (0: the primary alone;
+ * default 1).
  *
  * Prints "blkbench: OP PATTERN bs=B qd=N: IOS ios, BYTES bytes in MS ms:
- * X.Y MB/s, Z IOPS" and exits 0; 1 on an I/O error, 4 no disk.
+ * X.Y MB/s, Z IOPS", then "blkbench: N channels, commands per channel: ..."
+ * and exits 0; 1 on an I/O error, 4 no disk.
  */
 #include "boot/kernel.h"
 #include "common/cmdline.h"

@@ -11,7 +11,9 @@
  *
  * Arguments: big=BYTES (default 3 MiB); hotplug=1 then waits (60 s at
  * most) for the host to hot-add a disk (ENUMERATE_BUS), opens LUN 1 and
- * writes and reads back a pattern there.  Exit status: 0 all written and
+ * writes and reads back a pattern there; subchannels=N asks the host for N
+ * storage sub-channels (0: the primary channel alone; default 1) and the
+ * commands each channel carried are printed.  Exit status: 0 all written and
  * read back, 1 a file operation failed (printed), 2 no Hyper-V, 3 no VMBus,
  * 4 no disk, 5 no FAT volume, 6 no hot-added disk or its I/O failed.
  */

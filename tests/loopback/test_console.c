@@ -241,6 +241,50 @@ static void test_rescind_and_hotadd(void **state)
     assert_true(ic_host_ready(f->host, IC_HOST_HEARTBEAT));
 }
 
+/* 'vmbus' lists channels, sub-channels with their index and primary;
+ * 'rescind' of a sub-channel is not kept for 'hotadd', and one the guest
+ * never opened comes and goes while its primary's service carries on. */
+static void test_vmbus_lists_subchannels(void **state)
+{
+    struct fixture *f = *state;
+    run(f, 50);
+    uint32_t relid = 0;
+    for (uint32_t r = 1; r < 16 && !relid; r++) {
+        struct vmbus_server_channel *ch = vmbus_server_channel(f->lb.srv, r);
+        if (ch && strstr(vmbus_server_chan_device(ch)->name, "heartbeat"))
+            relid = r;
+    }
+    assert_int_not_equal(relid, 0);
+    struct vmbus_server_channel *sub;
+    assert_int_equal(
+        vmbus_server_offer_subchannels(
+            f->lb.srv, vmbus_server_channel(f->lb.srv, relid), 1, &sub),
+        0);
+    uint32_t sub_relid = vmbus_server_chan_relid(sub);
+    run(f, 20);
+    assert_int_equal(root_console_exec(f->con, "vmbus"), 0);
+    char line[96];
+    snprintf(line, sizeof(line), "relid %u ", (unsigned)relid);
+    assert_true(found(f, line));
+    snprintf(line, sizeof(line),
+             "relid %u %s closed, sub-channel 1 of relid %u",
+             (unsigned)sub_relid, vmbus_server_chan_device(sub)->name,
+             (unsigned)relid);
+    assert_true(found(f, line));
+    char cmd[32];
+    snprintf(cmd, sizeof(cmd), "rescind %u", (unsigned)sub_relid);
+    assert_int_equal(root_console_exec(f->con, cmd), 0);
+    assert_true(found(f, "rescinded a sub-channel"));
+    snprintf(cmd, sizeof(cmd), "hotadd %u", (unsigned)sub_relid);
+    assert_int_equal(root_console_exec(f->con, cmd), -ENOENT);
+    run(f, 100);
+    assert_null(vmbus_server_channel(f->lb.srv, sub_relid));
+    uint64_t beats = ic_host_heartbeats(f->host);
+    run(f, 300);
+    assert_true(ic_host_ready(f->host, IC_HOST_HEARTBEAT));
+    assert_true(ic_host_heartbeats(f->host) > beats);
+}
+
 static int ext_calls;
 static int ext_cmd(void *ctx, int argc, char **argv)
 {
@@ -318,6 +362,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_typed_input_and_kvp_set, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rescind_and_hotadd, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_vmbus_lists_subchannels, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_script_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extension_commands, setup,
