@@ -22,6 +22,15 @@
  * QUERY_PROPERTIES, END_INITIALIZATION; then EXECUTE_SRB.  The host may
  * send ENUMERATE_BUS (rescan: a disk came or went) and REMOVE_DEVICE
  * unprompted.
+ *
+ * Multi-channel (from Win8, 5.1): when QUERY_PROPERTIES' flags carry
+ * VSTOR_PROP_MULTI_CHANNEL, the client may send CREATE_SUB_CHANNELS with
+ * sub_channel_count (1..max_sub_channels) on the primary channel after
+ * QUERY_PROPERTIES (Linux sends it after END_INITIALIZATION, OpenVMM takes
+ * it before too); the host answers COMPLETE_IO and then offers that many
+ * VMBus sub-channels (the primary's class and instance GUIDs,
+ * sub_channel_index 1..N).  Each carries EXECUTE_SRB like the primary and
+ * is answered on the channel a request came on.
  */
 #ifndef PROTO_VSTOR_H
 #define PROTO_VSTOR_H
