@@ -4,8 +4,9 @@
  * first byte), the input is a sequence of [u8 op][u8 len][bytes] chunks:
  * op % 4 = 0 post on connection 1, 1 post on connection 4, 2 signal a
  * channel or connection 2, 3 write bytes into guest memory (first two bytes
- * = offset in 16-byte units).  Nothing may crash or touch memory outside the
- * guest's.
+ * = offset in 16-byte units); op 0xFF also rescinds relid 1, op 0xFE also
+ * adds 1 + len % 3 sub-channels to it.  Nothing may crash or touch memory
+ * outside the guest's.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -88,6 +89,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lb_pump(&lb);
         if (op == 0xFF)
             vmbus_server_rescind(lb.srv, vmbus_server_channel(lb.srv, 1));
+        if (op == 0xFE)
+            vmbus_server_offer_subchannels(
+                lb.srv, vmbus_server_channel(lb.srv, 1), 1 + len % 3, NULL);
     }
     vmbus_server_poll(&*lb.srv);
     lb_fini(&lb);

@@ -41,6 +41,24 @@ def server_session():
             chunk(1, close) + chunk(1, teardown) + chunk(1, unload))
 
 
+def server_subchannels():
+    # two sub-channels of relid 1 (relids 3 and 4), the first opened on its
+    # own ring, a packet and a signal on it, the primary rescinded, unload
+    def ring(relid, handle, first_pfn, down_page):
+        g = struct.pack("<IIIIHHII", 8, 0, relid, handle, 8 + 8 * 4, 1,
+                        4 * 4096, 0)
+        g += struct.pack("<4Q", *range(first_pfn, first_pfn + 4))
+        o = struct.pack("<IIIIIII", 5, 0, relid, 7, handle, 0, 2) + bytes(120)
+        return chunk(1, g) + chunk(1, o)
+    pkt = struct.pack("<HHHHQ", 6, 2, 3, 1, 43) + b"sub-chan" + bytes(8)
+    ring_data = struct.pack("<H", 13 * 4096 // 16) + pkt
+    ring_ctrl = struct.pack("<HI", 12 * 4096 // 16, 32)
+    unload = struct.pack("<II", 16, 0)
+    return (bytes([6]) + ring(1, 0x10, 8, 2) + chunk(0xFE, b"\x01") +
+            ring(3, 0x11, 12, 2) + chunk(3, ring_data) + chunk(3, ring_ctrl) +
+            chunk(0x0E, b"") + chunk(0xFF, b"") + chunk(1, unload))
+
+
 def ic_msg(msgtype, body, flags, status=0, ver=(3, 0)):
     hdr = struct.pack("<HHHHHHIBBH", 3, 0, msgtype, ver[0], ver[1],
                       len(body), status, 0, flags, 0)
@@ -88,6 +106,7 @@ def ic_session():
 
 def main():
     write("vmbus_server", "session", server_session())
+    write("vmbus_server", "subchannels", server_subchannels())
     write("ic", "session", ic_session())
     # fuzz_ring: indices 0/32, size selector 511 (4 KiB), one packet.
     pkt = struct.pack("<HHHHQ", 6, 2, 3, 0, 1) + bytes(16)

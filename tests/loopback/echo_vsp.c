@@ -27,13 +27,15 @@ static void e_close(struct vmbus_server_channel *ch, void *ctx)
     e->closes++;
 }
 
-static int reply(struct echo_vsp *e, const uint8_t *pkt,
-                 const struct ring_pkt_info *info)
+/* Answers on the channel the packet came on. */
+static int reply(struct echo_vsp *e, struct vmbus_server_channel *ch,
+                 const uint8_t *pkt, const struct ring_pkt_info *info)
 {
     uint16_t type = info->flags & VMBUS_PKT_FLAG_COMPLETION_REQUESTED
                         ? VMBUS_PKT_COMPLETION
                         : VMBUS_PKT_DATA_INBAND;
-    return vmbus_server_chan_put(e->ch, type, 0, info->trans_id,
+    (void)e;
+    return vmbus_server_chan_put(ch, type, 0, info->trans_id,
                                  pkt + info->offset, info->len - info->offset);
 }
 
@@ -47,7 +49,7 @@ static void e_packet(struct vmbus_server_channel *ch, void *ctx)
     if (e->stall)
         return;
     if (e->reply_blocked) {
-        if (reply(e, e->pending, &e->pending_info) == -EAGAIN)
+        if (reply(e, ch, e->pending, &e->pending_info) == -EAGAIN)
             return;
         e->reply_blocked = false;
         vmbus_server_chan_want_space(ch, 0);
@@ -63,7 +65,7 @@ static void e_packet(struct vmbus_server_channel *ch, void *ctx)
         e->last_len = info.len;
         if (info.type != VMBUS_PKT_DATA_INBAND)
             continue;
-        if (reply(e, e->last, &info) == -EAGAIN) {
+        if (reply(e, ch, e->last, &info) == -EAGAIN) {
             /* Park it and have the guest tell us when it fits. */
             uint32_t need = ring_pkt_bytes(16 + info.len - info.offset);
 
@@ -75,7 +77,7 @@ static void e_packet(struct vmbus_server_channel *ch, void *ctx)
             if (!vmbus_server_chan_want_space(ch, need))
                 return;
             /* Freed meanwhile: send it now. */
-            if (reply(e, e->pending, &e->pending_info) == -EAGAIN)
+            if (reply(e, ch, e->pending, &e->pending_info) == -EAGAIN)
                 return;
             e->reply_blocked = false;
             vmbus_server_chan_want_space(ch, 0);
