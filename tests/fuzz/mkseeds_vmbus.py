@@ -4,7 +4,8 @@
 The seeds are built here from the wire formats (no captured data): a guest
 session for fuzz_vmbus_server (GPADL, open, a packet in the ring, signal,
 close, teardown, unload), host messages for fuzz_vmbus_guest (offers,
-sub-channel offers, rescinds) and IC requests/answers for fuzz_ic.  Run it again
+sub-channel offers, rescinds), VSTOR packets for fuzz_storvsp and IC
+requests/answers for fuzz_ic.  Run it again
 after changing a harness's input format.
 """
 import os
@@ -59,6 +60,25 @@ def server_subchannels():
             chunk(0x0E, b"") + chunk(0xFF, b"") + chunk(1, unload))
 
 
+def vstor(op, body=b""):
+    return struct.pack("<III", op, 1, 0) + body + bytes(52 - len(body))
+
+
+def storvsp_session():
+    # the handshake asking for two sub-channels, then a TEST UNIT READY on
+    # sub-channel 1 and a 4 KiB READ(10) on sub-channel 2 (GPA-direct)
+    tur = struct.pack("<HBBBBBBBBBBI", 0x34, 0, 0, 0, 0, 0, 0, 6, 20, 2, 0,
+                      0) + bytes(16) + bytes(16)
+    rd = struct.pack("<HBBBBBBBBBBI", 0x34, 0, 0, 0, 0, 0, 0, 10, 20, 1, 0,
+                     4096) + bytes([0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0]) + \
+        bytes(6) + bytes(16)
+    out = chunk(0, vstor(7)) + chunk(0, vstor(9, struct.pack("<HH", 0x602, 0)))
+    out += chunk(0, vstor(10)) + chunk(0, vstor(13, struct.pack("<H", 2)))
+    out += chunk(0, vstor(8)) + chunk(1, vstor(3, tur))
+    out += chunk(0x82, struct.pack("<HHI", 3, 0, 4096) + vstor(3, rd))
+    return out
+
+
 def ic_msg(msgtype, body, flags, status=0, ver=(3, 0)):
     hdr = struct.pack("<HHHHHHIBBH", 3, 0, msgtype, ver[0], ver[1],
                       len(body), status, 0, flags, 0)
@@ -107,6 +127,7 @@ def ic_session():
 def main():
     write("vmbus_server", "session", server_session())
     write("vmbus_server", "subchannels", server_subchannels())
+    write("storvsp", "session", storvsp_session())
     write("ic", "session", ic_session())
     # fuzz_ring: indices 0/32, size selector 511 (4 KiB), one packet.
     pkt = struct.pack("<HHHHQ", 6, 2, 3, 0, 1) + bytes(16)
