@@ -342,10 +342,10 @@ int vmbus_chan_send(struct vmbus_channel *ch, uint16_t type, uint16_t flags,
     return vmbus_chan_flush(ch);
 }
 
-int vmbus_chan_send_gpa(struct vmbus_channel *ch,
-                        const struct vmbus_chan_range *ranges, uint32_t nranges,
-                        uint16_t flags, uint64_t trans_id, const void *data,
-                        uint32_t len)
+int vmbus_chan_put_gpa(struct vmbus_channel *ch,
+                       const struct vmbus_chan_range *ranges, uint32_t nranges,
+                       uint16_t flags, uint64_t trans_id, const void *data,
+                       uint32_t len)
 {
     struct vmbus_pkt_gpa_direct h;
     struct vmbus_gpa_range rh[VMBUS_CHAN_MAX_RANGES];
@@ -388,7 +388,17 @@ int vmbus_chan_send_gpa(struct vmbus_channel *ch,
         iov[n].base = data;
         iov[n++].len = len;
     }
-    rc = ring_put(&ch->out, iov, n);
+    return ring_put(&ch->out, iov, n);
+}
+
+int vmbus_chan_send_gpa(struct vmbus_channel *ch,
+                        const struct vmbus_chan_range *ranges, uint32_t nranges,
+                        uint16_t flags, uint64_t trans_id, const void *data,
+                        uint32_t len)
+{
+    int rc =
+        vmbus_chan_put_gpa(ch, ranges, nranges, flags, trans_id, data, len);
+
     if (rc < 0)
         return rc;
     return vmbus_chan_flush(ch);

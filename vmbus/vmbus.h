@@ -179,10 +179,16 @@ struct vmbus_chan_range {
 };
 #define VMBUS_CHAN_MAX_RANGES 16u
 /*
- * Sends a VMBUS_PKT_DATA_GPA_DIRECT packet carrying `data` and the ranges
- * (<= VMBUS_CHAN_MAX_RANGES), then flushes.  Returns as vmbus_chan_send(),
- * plus -EINVAL for a bad range.
+ * Appends a VMBUS_PKT_DATA_GPA_DIRECT packet carrying `data` and the
+ * ranges (<= VMBUS_CHAN_MAX_RANGES), not yet visible to the host, like
+ * vmbus_chan_put().  Returns as vmbus_chan_put(), plus -EINVAL for a bad
+ * range.
  */
+int vmbus_chan_put_gpa(struct vmbus_channel *ch,
+                       const struct vmbus_chan_range *ranges, uint32_t nranges,
+                       uint16_t flags, uint64_t trans_id, const void *data,
+                       uint32_t len);
+/* vmbus_chan_put_gpa() + vmbus_chan_flush(). */
 int vmbus_chan_send_gpa(struct vmbus_channel *ch,
                         const struct vmbus_chan_range *ranges, uint32_t nranges,
                         uint16_t flags, uint64_t trans_id, const void *data,
@@ -213,8 +219,12 @@ int vmbus_chan_peek(struct vmbus_channel *ch, struct vmbus_pkt_info *info);
  * are free in the send ring; 0 cancels.  Returns true if they already are.
  */
 bool vmbus_chan_want_space(struct vmbus_channel *ch, uint32_t bytes);
-/* Polling windows: mask host interrupts; unmask returns true if packets are
- * already waiting (poll again, no signal will come for them). */
+/*
+ * Polling windows (the receive ring's interrupt_mask): while masked the host
+ * adds packets without signalling.  A reader drains with the mask set, then
+ * unmasks; unmask returns true if packets are already waiting (drain again:
+ * no signal will come for them).
+ */
 void vmbus_chan_mask(struct vmbus_channel *ch);
 bool vmbus_chan_unmask(struct vmbus_channel *ch);
 

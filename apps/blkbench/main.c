@@ -133,7 +133,7 @@ int app_main(int argc, char **argv)
             c->len = (uint32_t)bs;
             c->done = on_done;
             c->complete = 0;
-            int rc = storvsc_submit(sv, c);
+            int rc = storvsc_queue(sv, c);
             if (rc == -EAGAIN) {
                 c->complete = 2;
                 break;
@@ -145,6 +145,8 @@ int app_main(int argc, char **argv)
             next_io++;
             sent = true;
         }
+        /* The burst goes to the host with one signal at most. */
+        storvsc_flush(sv);
         if (!sent || next_io >= total_ios || done_ios + qd <= next_io)
             storvsc_wait(sv, clock_now_ns() + 1000000000ull);
     }

@@ -492,6 +492,47 @@ static void test_256_in_flight(void **state)
                      STORVSC_MAX_INFLIGHT);
 }
 
+static void read_cmd(struct storvsc_cmd *c, uint32_t lba, void *buf)
+{
+    memset(c, 0, sizeof(*c));
+    c->cdb[0] = SCSI_READ_10;
+    scsi_put(c->cdb + 2, 4, lba);
+    scsi_put(c->cdb + 7, 2, 1);
+    c->cdb_len = 10;
+    c->dir = STORVSC_DIR_IN;
+    c->buf = buf;
+    c->len = 512;
+    c->done = count_done;
+}
+
+static void test_queue_then_flush(void **state)
+{
+    struct fixture *f = *state;
+    static struct storvsc_cmd cmds[16];
+    static uint8_t bufs[16][512];
+    done_count = 0;
+    /* the root's loop: nothing in service, so storvsp wants signals */
+    storvsp_poll(f->vsp);
+    uint64_t srbs = storvsp_get_stats(f->vsp)->srbs;
+    uint64_t before = f->lb.signals_sent;
+    for (unsigned i = 0; i < 16; i++) {
+        read_cmd(&cmds[i], i, bufs[i]);
+        assert_int_equal(storvsc_queue(f->vsc, &cmds[i]), 0);
+    }
+    /* queued, not published: the host sees nothing, nobody signals */
+    lb_pump(&f->lb);
+    assert_int_equal(f->lb.signals_sent, before);
+    assert_int_equal(storvsp_get_stats(f->vsp)->srbs, srbs);
+    /* one signal per channel for the whole burst */
+    storvsc_flush(f->vsc);
+    assert_int_equal(f->lb.signals_sent, before + storvsc_channels(f->vsc));
+    lb_pump(&f->lb);
+    assert_int_equal(done_count, 16);
+    assert_int_equal(storvsp_get_stats(f->vsp)->srbs, srbs + 16);
+    storvsc_flush(f->vsc); /* nothing queued: no signal */
+    assert_int_equal(f->lb.signals_sent, before + storvsc_channels(f->vsc));
+}
+
 static void test_max_transfer_and_split(void **state)
 {
     struct fixture *f = *state;
@@ -985,6 +1026,57 @@ static void test_scripted_handshake_failures(void **state)
     destroy(f);
 }
 
+/* The guest drains replies with its receive ring masked: a reply the host
+ * adds meanwhile raises no interrupt and is taken in the same drain. */
+static struct fixture *drain_f;
+static uint64_t drain_sints;
+static void reply_during_drain(struct storvsc_cmd *c)
+{
+    struct vstor_packet p;
+    (void)c;
+    memset(&p, 0, sizeof(p));
+    p.operation = VSTOR_OP_COMPLETE_IO;
+    p.u.srb.srb_status = VSTOR_SRB_STATUS_SUCCESS;
+    p.u.srb.data_transfer_length = 512;
+    drain_sints = drain_f->lb.sints_raised;
+    reply(drain_f, drain_f->seen[1].id, &p, sizeof(p));
+    drain_sints = drain_f->lb.sints_raised - drain_sints;
+}
+
+static void test_scripted_reply_while_draining(void **state)
+{
+    (void)state;
+    struct fixture *f = make_scripted();
+    assert_int_equal(storvsc_start(f->vsc), 0);
+    struct storvsc_cmd c[2];
+    uint8_t bufs[2][512];
+    for (unsigned i = 0; i < 2; i++) {
+        read_cmd(&c[i], i, bufs[i]);
+        c[i].done = NULL;
+        assert_int_equal(storvsc_submit(f->vsc, &c[i]), 0);
+    }
+    c[0].done = reply_during_drain;
+    f->nseen = 0;
+    lb_pump(&f->lb);
+    assert_int_equal(f->nseen, 2);
+    drain_f = f;
+    drain_sints = 99;
+    struct vstor_packet p;
+    memset(&p, 0, sizeof(p));
+    p.operation = VSTOR_OP_COMPLETE_IO;
+    p.u.srb.srb_status = VSTOR_SRB_STATUS_SUCCESS;
+    p.u.srb.data_transfer_length = 512;
+    reply(f, f->seen[0].id, &p, sizeof(p));
+    uint64_t sints = f->lb.sints_raised;
+    lb_pump(&f->lb);
+    assert_int_equal(drain_sints, 0);
+    assert_int_equal(f->lb.sints_raised, sints);
+    assert_int_equal(c[0].status, 0);
+    assert_int_equal(c[1].complete, 1);
+    assert_int_equal(c[1].status, 0);
+    destroy(f);
+}
+
 static void test_scripted_bad_replies(void **state)
 {
     (void)state;
@@ -1167,6 +1259,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sync_unmap_write_same, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_256_in_flight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_then_flush, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_transfer_and_split, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_timeout_then_late_completion,
@@ -1181,6 +1274,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fat_over_storvsc, setup, teardown),
         cmocka_unit_test(test_scripted_handshake_failures),
         cmocka_unit_test(test_scripted_bad_replies),
+        cmocka_unit_test(test_scripted_reply_while_draining),
         cmocka_unit_test(test_scripted_random_replies),
         cmocka_unit_test(test_sense_decode),
     };

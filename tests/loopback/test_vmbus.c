@@ -464,6 +464,55 @@ static void test_batching_signals_once(void **state)
     assert_true(f->lb.sints_raised <= 2);
 }
 
+static void test_gpa_put_flush_signals_once(void **state)
+{
+    struct fixture *f = *state;
+    struct vmbus_channel *ch = open_echo(f, 16 * HV_PAGE_SIZE);
+    uint64_t pfns[2] = {200, 201};
+    struct vmbus_chan_range r = {5000, 100, pfns};
+    uint64_t before = f->lb.signals_sent;
+
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(
+            vmbus_chan_put_gpa(ch, &r, 1, 0, (uint64_t)i, "cmd", 3), 0);
+    /* Nothing is visible or signalled before the flush... */
+    assert_int_equal(f->lb.signals_sent, before);
+    lb_pump(&f->lb);
+    assert_int_equal(f->echo.packets, 0);
+    /* ...and the flush publishes all eight with one signal. */
+    assert_int_equal(vmbus_chan_flush(ch), 0);
+    assert_int_equal(f->lb.signals_sent, before + 1);
+    lb_pump(&f->lb);
+    assert_int_equal(f->echo.packets, 8);
+    r.byte_offset = 4096;
+    assert_int_equal(vmbus_chan_put_gpa(ch, &r, 1, 0, 9, "c", 1), -EINVAL);
+}
+
+/* The guest masks its receive ring while draining: the host adds packets
+ * without interrupting; unmasking reports what is waiting. */
+static void test_guest_mask_holds_interrupts(void **state)
+{
+    struct fixture *f = *state;
+    struct vmbus_channel *ch = open_echo(f, 4 * HV_PAGE_SIZE);
+    struct vmbus_pkt_info info;
+    uint8_t buf[64];
+    uint64_t before;
+
+    lb_pump(&f->lb);
+    vmbus_chan_mask(ch);
+    before = f->lb.sints_raised;
+    assert_int_equal(
+        vmbus_server_chan_send(f->sch, VMBUS_PKT_DATA_INBAND, 0, 1, "a", 1), 0);
+    assert_int_equal(f->lb.sints_raised, before);
+    assert_true(vmbus_chan_unmask(ch));
+    assert_int_equal(vmbus_chan_recv(ch, buf, sizeof(buf), &info), 0);
+    assert_int_equal(info.trans_id, 1);
+    assert_false(vmbus_chan_unmask(ch));
+    assert_int_equal(
+        vmbus_server_chan_send(f->sch, VMBUS_PKT_DATA_INBAND, 0, 2, "b", 1), 0);
+    assert_int_equal(f->lb.sints_raised, before + 1);
+}
+
 static void test_interrupt_coalescing(void **state)
 {
     struct fixture *f = *state;
@@ -985,6 +1034,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_send_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batching_signals_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_gpa_put_flush_signals_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_guest_mask_holds_interrupts, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_interrupt_coalescing, setup,
                                         teardown),

@@ -47,6 +47,7 @@ struct storvsc {
     uint16_t version;
     uint32_t max_transfer;
     uint8_t started, reset_pending, rescan;
+    uint8_t queued; /* channels (bit k: chan_at(k)) with unflushed packets */
     uint32_t hint;
     struct storvsc_disk *disks[MAX_DISKS];
     struct slot slots[STORVSC_MAX_INFLIGHT];
@@ -146,17 +147,25 @@ static struct vmbus_channel *chan_at(const struct storvsc *s, uint32_t k)
     return k ? s->subs[k - 1] : s->ch;
 }
 
-/* Sends p for slot i, on the slot's channel, with len bytes at buf
- * (physically contiguous). */
-static int send_pkt(struct storvsc *s, uint32_t i, const struct vstor_packet *p,
-                    const void *buf, uint32_t len)
+/*
+ * Queues p for slot i in the ring of the slot's channel, with len bytes at
+ * buf (physically contiguous); the host sees it after flush_rings().
+ */
+static int put_pkt(struct storvsc *s, uint32_t i, const struct vstor_packet *p,
+                   const void *buf, uint32_t len)
 {
     uint64_t id = trans_id(s, i);
-    struct vmbus_channel *ch = chan_at(s, s->slots[i].chan);
-    if (!len)
-        return vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND,
-                               VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id, p,
-                               pkt_len(s));
+    uint32_t chan = s->slots[i].chan;
+    struct vmbus_channel *ch = chan_at(s, chan);
+    int r;
+    if (!len) {
+        r = vmbus_chan_put(ch, VMBUS_PKT_DATA_INBAND,
+                           VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id, p,
+                           pkt_len(s));
+        if (r == 0)
+            s->queued |= (uint8_t)(1u << chan);
+        return r;
+    }
     uint64_t pfns[MAX_PFNS];
     uint64_t pa = s->cfg.plat.virt_to_phys(s->cfg.plat.ctx, buf);
     uint32_t off = (uint32_t)(pa & 4095), n = (off + len + 4095) / 4096;
@@ -165,8 +174,31 @@ static int send_pkt(struct storvsc *s, uint32_t i, const struct vstor_packet *p,
     for (uint32_t k = 0; k < n; k++)
         pfns[k] = (pa >> 12) + k;
     struct vmbus_chan_range range = {len, off, pfns};
-    return vmbus_chan_send_gpa(
-        ch, &range, 1, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id, p, pkt_len(s));
+    r = vmbus_chan_put_gpa(ch, &range, 1, VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+                           id, p, pkt_len(s));
+    if (r == 0)
+        s->queued |= (uint8_t)(1u << chan);
+    return r;
+}
+
+/* Publishes what put_pkt() queued: at most one signal per channel. */
+static void flush_rings(struct storvsc *s)
+{
+    for (uint32_t k = 0; s->queued && k < STORVSC_MAX_CHANNELS; k++) {
+        if (!(s->queued & (1u << k)))
+            continue;
+        s->queued &= (uint8_t) ~(1u << k);
+        if (chan_at(s, k))
+            (void)vmbus_chan_flush(chan_at(s, k));
+    }
+}
+
+static int send_pkt(struct storvsc *s, uint32_t i, const struct vstor_packet *p,
+                    const void *buf, uint32_t len)
+{
+    int r = put_pkt(s, i, p, buf, len);
+    flush_rings(s);
+    return r;
 }
 
 /* A request of the handshake (or a reset); waits for its reply. */
@@ -359,6 +391,12 @@ static void on_note(struct storvsc *s, const uint8_t *payload, uint32_t plen)
     s->st.bad_replies++;
 }
 
+/*
+ * Drains a receive ring with its interrupt mask set, so the host adds
+ * replies without interrupting while we are here; after unmasking, replies
+ * that came before the host could see the mask cleared are drained too.
+ * A corrupt ring is left unmasked (the error is counted, not retried).
+ */
 static void on_channel(struct vmbus_channel *ch, void *ctx)
 {
     struct storvsc *s = ctx;
@@ -367,24 +405,27 @@ static void on_channel(struct vmbus_channel *ch, void *ctx)
     uint32_t chan = 0;
     while (chan < STORVSC_MAX_CHANNELS && chan_at(s, chan) != ch)
         chan++;
+    vmbus_chan_mask(ch);
     for (;;) {
         int rc = vmbus_chan_recv(ch, s->rx, sizeof(s->rx), &info);
-        if (rc == -EAGAIN)
+        if (rc == -EAGAIN) {
+            if (vmbus_chan_unmask(ch))
+                continue;
             break;
+        }
         if (rc == -EMSGSIZE) {
             /* no VSTOR packet is this large */
             uint8_t *big = malloc(info.len);
             s->st.bad_replies++;
-            if (!big || vmbus_chan_recv(ch, big, info.len, &info) < 0) {
-                free(big);
-                break;
-            }
+            rc = big ? vmbus_chan_recv(ch, big, info.len, &info) : -ENOMEM;
             free(big);
-            continue;
+            if (rc == 0)
+                continue;
         }
         if (rc < 0) {
             s->st.bad_replies++;
             logf_(s, "storvsc: receive ring error %d", rc);
+            (void)vmbus_chan_unmask(ch);
             break;
         }
         const uint8_t *payload = s->rx + info.offset;
@@ -642,7 +683,7 @@ uint32_t storvsc_max_transfer(const struct storvsc *s)
 /* --- commands
  * ------------------------------------------------------------------------ */
 
-int storvsc_submit(struct storvsc *s, struct storvsc_cmd *c)
+int storvsc_queue(struct storvsc *s, struct storvsc_cmd *c)
 {
     struct vstor_packet p;
     if (!s->started || !s->ch)
@@ -697,7 +738,7 @@ int storvsc_submit(struct storvsc *s, struct storvsc_cmd *c)
         if (!chan_at(s, chan))
             continue;
         sl->chan = (uint8_t)chan;
-        r = send_pkt(s, (uint32_t)i, &p, data, c->len);
+        r = put_pkt(s, (uint32_t)i, &p, data, c->len);
     }
     s->next_chan = (sl->chan + 1u) % STORVSC_MAX_CHANNELS;
     if (!r)
@@ -708,6 +749,18 @@ int storvsc_submit(struct storvsc *s, struct storvsc_cmd *c)
     }
     s->st.commands++;
     return 0;
+}
+
+void storvsc_flush(struct storvsc *s)
+{
+    flush_rings(s);
+}
+
+int storvsc_submit(struct storvsc *s, struct storvsc_cmd *c)
+{
+    int r = storvsc_queue(s, c);
+    flush_rings(s);
+    return r;
 }
 
 void storvsc_poll(struct storvsc *s)
@@ -732,6 +785,7 @@ void storvsc_poll(struct storvsc *s)
 
 void storvsc_wait(struct storvsc *s, uint64_t deadline_ns)
 {
+    flush_rings(s);
     s->cfg.plat.wait(s->cfg.plat.ctx, deadline_ns);
     storvsc_poll(s);
 }
@@ -1007,7 +1061,7 @@ static void kick(struct storvsc_disk *d)
                 c->len = n * d->ssize;
             }
             dc->bio = b;
-            int r = storvsc_submit(s, c);
+            int r = storvsc_queue(s, c);
             if (r == -EAGAIN)
                 goto out;
             d->free_cmds = dc->next_free;
@@ -1032,6 +1086,7 @@ static void kick(struct storvsc_disk *d)
     }
 out:
     d->kicking = 0;
+    flush_rings(s);
 }
 
 static void kick_all(struct storvsc *s)
@@ -1039,6 +1094,7 @@ static void kick_all(struct storvsc *s)
     for (uint32_t i = 0; i < MAX_DISKS; i++)
         if (s->disks[i])
             kick(s->disks[i]);
+    flush_rings(s);
 }
 
 static int blk_start(void *priv, struct blk_req *req, int flush)

@@ -113,11 +113,21 @@ struct storvsc_cmd {
  * -EINVAL (bad cdb_len/len/dir), -ENOTCONN (not started).
  */
 int storvsc_submit(struct storvsc *s, struct storvsc_cmd *c);
+/*
+ * Queues c in the ring like storvsc_submit() without telling the host yet:
+ * a burst of storvsc_queue() calls followed by one storvsc_flush() costs
+ * the host at most one signal.  storvsc_wait(), storvsc_exec() and the
+ * block backend flush too.  Returns as storvsc_submit().
+ */
+int storvsc_queue(struct storvsc *s, struct storvsc_cmd *c);
+/* Publishes queued commands; signals the host if it needs it. */
+void storvsc_flush(struct storvsc *s);
 /* storvsc_submit() and wait; returns c->status (or the submit error). */
 int storvsc_exec(struct storvsc *s, struct storvsc_cmd *c);
 /* Expires timed-out commands; never blocks. */
 void storvsc_poll(struct storvsc *s);
-/* Waits (platform wait) until something happens or deadline, then polls. */
+/* Flushes, waits (platform wait) until something happens or deadline,
+ * then polls. */
 void storvsc_wait(struct storvsc *s, uint64_t deadline_ns);
 /* Returns true once after the host asked for a rescan (ENUMERATE_BUS). */
 bool storvsc_take_rescan(struct storvsc *s);
