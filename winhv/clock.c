@@ -52,8 +52,16 @@ static void timer_arm(uint64_t deadline_ns)
 {
     uint64_t ref = winhv_stimer_count(&clock_base, deadline_ns);
 
-    /* Each write is a VM exit: idle loops re-arm the same deadline often. */
-    if (ref == timer_armed)
+    /*
+     * Each write is a VM exit, and waiting loops ask for a later deadline
+     * on every round (an I/O loop waits with "now + 1 s" thousands of times
+     * a second).  A timer still pending for the same or an earlier time is
+     * kept: the wake-up it gives may come early, which idle_until() allows
+     * and its callers loop over, and costs one re-arm then instead of one
+     * per wait.  One whose time has passed is re-armed, in case its
+     * expiry was never seen.
+     */
+    if (timer_armed && timer_armed <= ref && timer_armed > winhv_ref_time())
         return;
     /* One-shot with AUTO_ENABLE: a non-zero count (absolute reference
      * time; a past one fires at once) enables, zero stops. */
