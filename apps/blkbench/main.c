@@ -6,8 +6,8 @@
  * (default seq), bs=BYTES (default 1M, at most the host's max transfer),
  * qd=N commands in flight (default 1, at most 64), total=BYTES moved
  * (default 64M), span=BYTES of the disk used (default: all of it),
- * subchannels=N storage sub-channels to ask for (0: the primary alone;
- * default 1).
+ * subchannels=N storage sub-channels to ask for (default 0: the primary
+ * alone).
  *
  * Prints "blkbench: OP PATTERN bs=B qd=N: IOS ios, BYTES bytes in MS ms:
  * X.Y MB/s, Z IOPS", then "blkbench: N channels, commands per channel: ..."
@@ -86,11 +86,7 @@ int app_main(int argc, char **argv)
     const struct vmbus_platform *plat = winhv_vmbus_platform();
     struct vmbus *vb = vmbus_create(plat);
     struct storvsc_config sc = {.plat = *plat};
-    /* subchannels=N: sub-channels to ask for (0: the primary alone) */
-    if (boot_arg("subchannels")) {
-        uint64_t n = size_arg("subchannels", 0);
-        sc.subchannels = n ? (int32_t)(n < 64 ? n : 64) : -1;
-    }
+    sc.subchannels = (uint32_t)size_arg("subchannels", 0);
     struct storvsc *sv = vb ? storvsc_create(vb, &sc) : NULL;
     if (!sv || winhv_vmbus_attach(vb) || vmbus_connect(vb, 0))
         return 3;

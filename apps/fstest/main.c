@@ -12,7 +12,7 @@
  * Arguments: big=BYTES (default 3 MiB); hotplug=1 then waits (60 s at
  * most) for the host to hot-add a disk (ENUMERATE_BUS), opens LUN 1 and
  * writes and reads back a pattern there; subchannels=N asks the host for N
- * storage sub-channels (0: the primary channel alone; default 1) and the
+ * storage sub-channels (default 0: the primary channel alone) and the
  * commands each channel carried are printed.  Exit status: 0 all written and
  * read back, 1 a file operation failed (printed), 2 no Hyper-V, 3 no VMBus,
  * 4 no disk, 5 no FAT volume, 6 no hot-added disk or its I/O failed.
@@ -229,10 +229,9 @@ int app_main(int argc, char **argv)
     const struct vmbus_platform *plat = winhv_vmbus_platform();
     struct vmbus *vb = vmbus_create(plat);
     struct storvsc_config sc = {.plat = *plat};
-    /* subchannels=N: sub-channels to ask for (0: the primary alone) */
     const char *sub = boot_arg("subchannels");
-    if (sub)
-        sc.subchannels = atoi(sub) > 0 ? atoi(sub) : -1;
+    if (sub && atoi(sub) > 0)
+        sc.subchannels = (uint32_t)atoi(sub);
     struct storvsc *sv = vb ? storvsc_create(vb, &sc) : NULL;
     if (!sv || winhv_vmbus_attach(vb) || vmbus_connect(vb, 0)) {
         printf("fstest: VMBus connection failed\n");

@@ -119,7 +119,7 @@ static struct fixture *make_host(int32_t max_subs, uint16_t max_version)
 
 /* storvsc asking for `subs` (its config value) from a host allowing
  * max_subs, started. */
-static struct fixture *make_vsc(int32_t max_subs, int32_t subs)
+static struct fixture *make_vsc(int32_t max_subs, uint32_t subs)
 {
     struct fixture *f = make_host(max_subs, 0);
     struct storvsc_config c;
@@ -348,15 +348,18 @@ static void test_subchannels_created_and_used(void **state)
 static void test_subchannel_counts(void **state)
 {
     (void)state;
-    /* the default: one sub-channel */
+    /* the default: none asked for */
     struct fixture *f = make_vsc(0, 0);
-    assert_int_equal(storvsc_channels(f->vsc), 1 + STORVSC_SUBCHANNELS);
-    io_burst(f, 8, 1);
-    destroy(f);
-    /* asked for none */
-    f = make_vsc(0, -1);
     assert_int_equal(storvsc_channels(f->vsc), 1);
     assert_int_equal(storvsp_get_stats(f->vsp)->subchannels, 0);
+    io_burst(f, 8, 1);
+    assert_int_equal(storvsc_get_stats(f->vsc)->chan_commands[0], 16);
+    destroy(f);
+    /* one */
+    f = make_vsc(0, 1);
+    assert_int_equal(storvsc_channels(f->vsc), 2);
+    io_burst(f, 8, 4);
+    assert_int_equal(storvsc_get_stats(f->vsc)->chan_commands[1], 8);
     destroy(f);
     /* more than the host's maximum: capped at it */
     f = make_vsc(2, 4);

@@ -551,9 +551,7 @@ static uint32_t open_subchannels(struct storvsc *s, uint16_t host_max)
 {
     struct vmbus_channel *list[STORVSC_MAX_CHANNELS - 1];
     struct vstor_packet p;
-    uint32_t want = s->cfg.subchannels < 0   ? 0
-                    : s->cfg.subchannels > 0 ? (uint32_t)s->cfg.subchannels
-                                             : STORVSC_SUBCHANNELS;
+    uint32_t want = s->cfg.subchannels;
     if (want > STORVSC_MAX_CHANNELS - 1)
         want = STORVSC_MAX_CHANNELS - 1;
     if (want > host_max)

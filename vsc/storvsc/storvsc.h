@@ -34,7 +34,6 @@
 #define STORVSC_RING_BYTES (128u * 1024u)
 #define STORVSC_TIMEOUT_NS 30000000000ull
 #define STORVSC_MAX_CHANNELS 5u /* the primary and up to 4 sub-channels */
-#define STORVSC_SUBCHANNELS 1u  /* asked for by default */
 
 struct storvsc;
 struct storvsc_disk;
@@ -46,9 +45,11 @@ struct storvsc_config {
     uint16_t max_version;       /* 0 = VSTOR_VERSION_WIN10 */
     bool bounce;                /* stage data in platform pages */
     /* Sub-channels to ask for when the host offers multi-channel (VSTOR
-     * 5.1+): 0 = STORVSC_SUBCHANNELS, -1 = none, else up to
-     * STORVSC_MAX_CHANNELS - 1; never more than the host's maximum. */
-    int32_t subchannels;
+     * 5.1+), at most STORVSC_MAX_CHANNELS - 1 and the host's maximum.
+     * 0, the default, asks for none: sub-channels are per-vCPU queues
+     * (Linux asks for one per vCPU beyond the first) and cost the single
+     * vCPU here exits, one signal per channel per burst. */
+    uint32_t subchannels;
 };
 
 /* Registers the driver on vb.  NULL on no memory. */
