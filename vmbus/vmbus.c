@@ -377,7 +377,7 @@ struct vmbus_channel *vmbus_find_channel(struct vmbus *vb,
 
     for (i = 1; i <= VMBUS_MAX_RELID; i++) {
         struct vmbus_channel *ch = vb->chans[i];
-        if (ch && !ch->rescinded &&
+        if (ch && !ch->rescinded && ch->offer.sub_channel_index == 0 &&
             guid_equal(&ch->offer.interface_type, class_id))
             return ch;
     }

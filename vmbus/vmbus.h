@@ -96,7 +96,7 @@ int vmbus_unregister_driver(struct vmbus *vb, const struct vmbus_driver *drv);
 
 /* The n-th offered channel (relid order), or NULL; for diagnostics. */
 struct vmbus_channel *vmbus_channel_at(struct vmbus *vb, size_t n);
-/* First channel of a class not rescinded, or NULL. */
+/* First primary channel of a class not rescinded, or NULL. */
 struct vmbus_channel *vmbus_find_channel(struct vmbus *vb,
                                          const struct vmbus_guid *class_id);
 

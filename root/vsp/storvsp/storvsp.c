@@ -942,13 +942,12 @@ static uint16_t count_subs(const struct storvsp *s)
  * VSTOR 5.1, after QUERY_PROPERTIES (before or after END_INITIALIZATION),
  * once per handshake, for 1 to max_sub_channels.  Sub-channels left
  * from an earlier handshake on this connection count towards the number
- * asked for; only the missing ones are offered.
+ * asked for; only the missing ones are offered.  (The ring counts in 8
+ * bytes: any packet past handle()'s 12-byte check holds the count.)
  */
 static uint32_t create_subs(struct storvsp *s, const struct vstor_packet *p)
 {
     struct vmbus_server_channel *made[STORVSP_MAX_SUBCHANNELS];
-    /* The ring counts in 8 bytes: a packet past handle()'s 12-byte check
-     * holds the count. */
     if (!s->props_done || s->subs_asked || !s->max_subs ||
         s->st.version < VSTOR_VERSION_WIN8)
         return VSTOR_STATUS_INVALID_DEVICE_STATE;
