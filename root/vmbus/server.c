@@ -32,6 +32,8 @@ struct vmbus_server_channel {
     struct ring out; /* host -> guest: we write */
     uint32_t ring_gpadl;
     bool signal_pending;
+    bool polled; /* inbound ring masked: vmbus_server_poll() reads it */
+    struct vmbus_server_channel *poll_next;
     void *priv;
     uint16_t sub_index; /* 0: a primary channel */
     uint16_t last_sub;  /* primary: highest sub_channel_index handed out */
@@ -68,6 +70,7 @@ struct vmbus_server {
     uint32_t pending[32];
     unsigned npending;
     bool pending_overflow;
+    struct vmbus_server_channel *polled; /* channels with polled set */
     unsigned log_budget;  /* lines left, refilled by vmbus_server_reset() */
     uint32_t cur_conn_id; /* connection of the message being handled */
     struct vmbus_server_stats stats;
@@ -404,14 +407,31 @@ static void on_gpadl_body(struct vmbus_server *srv, const void *buf,
     }
 }
 
+static void stop_polling(struct vmbus_server *srv,
+                         struct vmbus_server_channel *ch)
+{
+    struct vmbus_server_channel **pp;
+
+    if (!ch->polled)
+        return;
+    ch->polled = false;
+    for (pp = &srv->polled; *pp; pp = &(*pp)->poll_next) {
+        if (*pp == ch) {
+            *pp = ch->poll_next;
+            break;
+        }
+    }
+    ch->poll_next = NULL;
+}
+
 static void close_channel(struct vmbus_server *srv,
                           struct vmbus_server_channel *ch)
 {
-    (void)srv;
     if (ch->state != SCH_OPEN)
         return;
     ch->state = SCH_OFFERED;
     ch->signal_pending = false;
+    stop_polling(srv, ch);
     ch->ring_gpadl = 0;
     if (ch->dev.ops && ch->dev.ops->close)
         ch->dev.ops->close(ch, ch->dev.ctx);
@@ -592,6 +612,7 @@ static void free_channel(struct vmbus_server *srv,
 {
     uint32_t i;
 
+    stop_polling(srv, ch);
     if (ch->sub_index == 0)
         for (i = 1; i <= VMBUS_MAX_RELID; i++)
             if (srv->chans[i] && srv->chans[i]->primary == ch)
@@ -894,7 +915,16 @@ void vmbus_server_on_eom(struct vmbus_server *srv)
 
 void vmbus_server_poll(struct vmbus_server *srv)
 {
+    struct vmbus_server_channel *ch, *next;
+
     enter(srv);
+    /* Masked inbound rings get no signals: their packets are found here,
+     * once per trip of the root's loop. */
+    for (ch = srv->polled; ch; ch = next) {
+        next = ch->poll_next;
+        if (ch->state == SCH_OPEN && !ring_empty(&ch->in))
+            chan_signalled(srv, ch);
+    }
     leave(srv);
 }
 
@@ -1196,6 +1226,36 @@ int vmbus_server_chan_recv(struct vmbus_server_channel *ch, void *buf,
     if (ring_read_done(&ch->in))
         want_signal(ch);
     return 0;
+}
+
+void vmbus_server_chan_mask(struct vmbus_server_channel *ch)
+{
+    struct vmbus_server *srv = ch->srv;
+
+    if (ch->state != SCH_OPEN)
+        return;
+    ring_mask(&ch->in); /* again if polled: the guest may have cleared it */
+    if (ch->polled)
+        return;
+    ch->polled = true;
+    ch->poll_next = srv->polled;
+    srv->polled = ch;
+}
+
+bool vmbus_server_chan_unmask(struct vmbus_server_channel *ch)
+{
+    if (ch->state != SCH_OPEN)
+        return false;
+    stop_polling(ch->srv, ch);
+    return ring_unmask(&ch->in);
+}
+
+bool vmbus_server_chan_unread(struct vmbus_server_channel *ch)
+{
+    if (ch->state != SCH_OPEN)
+        return false;
+    return __atomic_load_n(&ch->out.ctrl->read_index, __ATOMIC_ACQUIRE) !=
+           ch->out.pub_write;
 }
 
 int vmbus_server_chan_put_hdr(struct vmbus_server_channel *ch, uint16_t type,

@@ -8,7 +8,8 @@
  *   vmbus_server_on_post_message()  guest HvCallPostMessage
  *   vmbus_server_on_signal_event()  guest HvCallSignalEvent
  *   vmbus_server_on_eom()           guest wrote EOM (a SIMP slot freed)
- *   vmbus_server_poll()             retry queued work; call from the loop
+ *   vmbus_server_poll()             retry queued work, read masked rings;
+ *                                   call from the loop after every exit
  *   vmbus_server_reset()            partition reset
  *
  * VSPs register a struct vmbus_server_device and drive their channel with
@@ -176,6 +177,22 @@ void *vmbus_server_chan_priv(const struct vmbus_server_channel *ch);
  */
 int vmbus_server_chan_recv(struct vmbus_server_channel *ch, void *buf,
                            uint32_t buflen, struct ring_pkt_info *info);
+
+/*
+ * Polling the guest-to-host ring instead of taking signals: _mask sets the
+ * ring's interrupt_mask, so the guest stops signalling, and from then on
+ * vmbus_server_poll() runs the packet callback whenever the ring holds
+ * packets (the root's loop calls it after every exit, before the device
+ * pollers).  _unmask clears the mask and returns true if packets are
+ * already waiting: the caller drains them, no signal will come for them.
+ * The guest may rewrite the mask; that only costs signals.  Closing the
+ * channel ends polling.
+ */
+void vmbus_server_chan_mask(struct vmbus_server_channel *ch);
+bool vmbus_server_chan_unmask(struct vmbus_server_channel *ch);
+/* True while the guest has not read everything published to it in the
+ * host-to-guest ring (its read index, which it may fake). */
+bool vmbus_server_chan_unread(struct vmbus_server_channel *ch);
 
 /*
  * Queues one packet in the host-to-guest ring; _flush publishes and

@@ -217,6 +217,9 @@ unsigned lb_pump(struct lb *lb)
 
     while (progress) {
         progress = false;
+        /* As the root's loop does after every exit: queued messages are
+         * retried and masked rings read. */
+        vmbus_server_poll(lb->srv);
         if (lb->slot.message_type != HV_MESSAGE_TYPE_NONE) {
             struct hv_message m = lb->slot;
             bool pending = lb->slot_pending;

@@ -72,7 +72,8 @@ int lb_init(struct lb *lb, size_t npages,
             const struct vmbus_server_config *cfg);
 void lb_fini(struct lb *lb);
 
-/* Runs both sides until idle.  Returns the number of steps taken. */
+/* Runs both sides until idle, with vmbus_server_poll() at each step as
+ * the root's loop after an exit.  Returns the number of steps taken. */
 unsigned lb_pump(struct lb *lb);
 
 /* Delivers raw bytes as a host -> guest VMBus message, bypassing the

@@ -533,6 +533,53 @@ static void test_queue_then_flush(void **state)
     assert_int_equal(f->lb.signals_sent, before + storvsc_channels(f->vsc));
 }
 
+/* storvsp masks the guest's rings while requests are in service: later
+ * requests come without signals, found by the server's poll; the last
+ * completion picks up a request nobody polled for; once everything is
+ * answered and read, requests signal again. */
+static void test_host_polls_while_busy(void **state)
+{
+    struct fixture *f = *state;
+    static struct storvsc_cmd cmds[11];
+    static uint8_t bufs[11][512];
+    done_count = 0;
+    storvsp_poll(f->vsp);
+    f->held.hold = 1;
+    uint64_t before = f->lb.signals_sent;
+    read_cmd(&cmds[0], 0, bufs[0]);
+    assert_int_equal(storvsc_submit(f->vsc, &cmds[0]), 0);
+    assert_int_equal(f->lb.signals_sent, before + 1);
+    lb_pump(&f->lb);
+    assert_int_equal(storvsp_get_stats(f->vsp)->in_flight, 1);
+    for (unsigned i = 1; i < 9; i++) {
+        read_cmd(&cmds[i], i, bufs[i]);
+        assert_int_equal(storvsc_submit(f->vsc, &cmds[i]), 0);
+    }
+    assert_int_equal(f->lb.signals_sent, before + 1);
+    lb_pump(&f->lb);
+    assert_int_equal(storvsp_get_stats(f->vsp)->in_flight, 9);
+    /* One more, and no poll before the held requests complete: the last
+     * completion finds it. */
+    read_cmd(&cmds[9], 9, bufs[9]);
+    assert_int_equal(storvsc_submit(f->vsc, &cmds[9]), 0);
+    assert_int_equal(f->lb.signals_sent, before + 1);
+    held_release(&f->held);
+    assert_int_equal(storvsp_get_stats(f->vsp)->srbs >= 10, 1);
+    lb_pump(&f->lb);
+    assert_int_equal(done_count, 10);
+    for (unsigned i = 0; i < 10; i++)
+        assert_int_equal(cmds[i].status, 0);
+    assert_int_equal(storvsp_get_stats(f->vsp)->in_flight, 0);
+    /* all answered and read: after the root's next poll the guest
+     * signals again */
+    storvsp_poll(f->vsp);
+    read_cmd(&cmds[10], 10, bufs[10]);
+    assert_int_equal(storvsc_submit(f->vsc, &cmds[10]), 0);
+    assert_int_equal(f->lb.signals_sent, before + 2);
+    lb_pump(&f->lb);
+    assert_int_equal(done_count, 11);
+}
+
 static void test_max_transfer_and_split(void **state)
 {
     struct fixture *f = *state;
@@ -1260,6 +1307,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_256_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_then_flush, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_polls_while_busy, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_max_transfer_and_split, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_timeout_then_late_completion,

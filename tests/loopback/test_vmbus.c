@@ -488,6 +488,75 @@ static void test_gpa_put_flush_signals_once(void **state)
     assert_int_equal(vmbus_chan_put_gpa(ch, &r, 1, 0, 9, "c", 1), -EINVAL);
 }
 
+/* The host masks its inbound ring: the guest stops signalling and the
+ * server's poll (the root's loop) finds the packets instead. */
+static void test_host_mask_polls_ring(void **state)
+{
+    struct fixture *f = *state;
+    struct vmbus_channel *ch = open_echo(f, 4 * HV_PAGE_SIZE);
+    struct vmbus_pkt_info info;
+    uint8_t buf[64];
+    uint64_t before;
+
+    vmbus_server_chan_mask(f->sch);
+    before = f->lb.signals_sent;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND,
+                                         VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+                                         (uint64_t)i, "abc", 3),
+                         0);
+    assert_int_equal(f->lb.signals_sent, before);
+    assert_int_equal(f->echo.packets, 0);
+    vmbus_server_poll(f->lb.srv);
+    assert_int_equal(f->echo.packets, 3);
+    lb_pump(&f->lb);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(vmbus_chan_recv(ch, buf, sizeof(buf), &info), 0);
+        assert_int_equal(info.trans_id, (uint64_t)i);
+    }
+    /* The guest may clear the mask (page 4: the send ring's control
+     * page): that costs a signal, nothing else, and the server keeps
+     * polling. */
+    struct vmbus_ring_ctrl *out_ctrl =
+        (struct vmbus_ring_ctrl *)(f->lb.mem + 4 * HV_PAGE_SIZE);
+    assert_int_equal(out_ctrl->interrupt_mask, 1);
+    out_ctrl->interrupt_mask = 0;
+    assert_int_equal(vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND, 0, 10, "x", 1),
+                     0);
+    assert_int_equal(f->lb.signals_sent, before + 1);
+    lb_pump(&f->lb);
+    assert_int_equal(f->echo.packets, 4);
+
+    /* No lost wake-up: a packet put while masked is reported by the
+     * unmask, and the next one signals. */
+    vmbus_server_chan_mask(f->sch);
+    f->echo.stall = true;
+    assert_int_equal(vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND, 0, 11, "y", 1),
+                     0);
+    assert_int_equal(f->lb.signals_sent, before + 1);
+    assert_true(vmbus_server_chan_unmask(f->sch));
+    f->echo.stall = false;
+    echo_vsp_ops.packet(f->sch, &f->echo);
+    assert_int_equal(f->echo.packets, 5);
+    assert_false(vmbus_server_chan_unmask(f->sch));
+    assert_int_equal(vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND, 0, 12, "z", 1),
+                     0);
+    assert_int_equal(f->lb.signals_sent, before + 2);
+    lb_pump(&f->lb);
+    assert_int_equal(f->echo.packets, 6);
+
+    /* Closing ends polling: after a reopen the guest signals again. */
+    vmbus_server_chan_mask(f->sch);
+    vmbus_chan_close(ch);
+    assert_int_equal(vmbus_chan_open(ch, 8192, 8192, NULL, 0, NULL, NULL), 0);
+    before = f->lb.signals_sent;
+    assert_int_equal(vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND, 0, 13, "w", 1),
+                     0);
+    assert_int_equal(f->lb.signals_sent, before + 1);
+    lb_pump(&f->lb);
+    assert_int_equal(f->echo.packets, 7);
+}
+
 /* The guest masks its receive ring while draining: the host adds packets
  * without interrupting; unmasking reports what is waiting. */
 static void test_guest_mask_holds_interrupts(void **state)
@@ -1036,6 +1105,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batching_signals_once, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_gpa_put_flush_signals_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_host_mask_polls_ring, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_guest_mask_holds_interrupts, setup,
                                         teardown),

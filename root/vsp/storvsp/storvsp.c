@@ -76,6 +76,7 @@ struct storvsp {
     struct sreq *free;
     struct sreq *held, *held_tail; /* completions the ring refused */
     uint8_t open, stalled, busy, again;
+    uint8_t masked; /* the guest's rings are polled, not signalled */
     /* Sub-channels made at the guest's request (any order, NULL: free),
      * and the primary's handshake steps that allow CREATE_SUB_CHANNELS. */
     struct vmbus_server_channel *subs[STORVSP_MAX_SUBCHANNELS];
@@ -137,7 +138,7 @@ static void finish(struct sreq *r)
         }
     }
     release(r);
-    if (s->stalled && !s->busy)
+    if ((s->stalled || (s->masked && !s->st.in_flight)) && !s->busy)
         process(s);
 }
 
@@ -1061,6 +1062,44 @@ static void handle(struct storvsp *s, struct vmbus_server_channel *ch,
     finish(r);
 }
 
+/* Channel k (0: the primary, k: sub-channel k-1) if open, else NULL. */
+static struct vmbus_server_channel *open_chan(struct storvsp *s, uint32_t k)
+{
+    struct vmbus_server_channel *ch = k ? s->subs[k - 1] : s->ch;
+    if (!ch || !(k ? vmbus_server_chan_is_open(ch) : s->open))
+        return NULL;
+    return ch;
+}
+
+/*
+ * While requests are in service, or the guest has replies it has not read
+ * yet, the guest's rings are masked: it adds requests without signalling,
+ * and the VMBus server hands them to us on its next poll, after the
+ * child's next exit (which a child waiting for its replies takes anyway:
+ * it halts).  Otherwise the masks are cleared, so the next request
+ * signals; requests that came before the guest saw a mask cleared are
+ * read at once.
+ */
+static void poll_or_signal(struct storvsp *s)
+{
+    bool busy = s->st.in_flight != 0;
+    for (uint32_t k = 0; !busy && k <= STORVSP_MAX_SUBCHANNELS; k++)
+        if (open_chan(s, k) && vmbus_server_chan_unread(open_chan(s, k)))
+            busy = true;
+    if (!busy && !s->masked)
+        return;
+    for (uint32_t k = 0; k <= STORVSP_MAX_SUBCHANNELS; k++) {
+        struct vmbus_server_channel *ch = open_chan(s, k);
+        if (!ch)
+            continue;
+        if (busy)
+            vmbus_server_chan_mask(ch);
+        else if (vmbus_server_chan_unmask(ch))
+            s->again = 1;
+    }
+    s->masked = busy;
+}
+
 static void process(struct storvsp *s)
 {
     if (s->busy) {
@@ -1074,8 +1113,8 @@ static void process(struct storvsp *s)
         s->stalled = 0;
         /* The primary, then each open sub-channel, until it is empty. */
         for (uint32_t k = 0; k <= STORVSP_MAX_SUBCHANNELS; k++) {
-            struct vmbus_server_channel *ch = k ? s->subs[k - 1] : s->ch;
-            if (!ch || !(k ? vmbus_server_chan_is_open(ch) : s->open))
+            struct vmbus_server_channel *ch = open_chan(s, k);
+            if (!ch)
                 continue;
             while (!s->held) {
                 struct ring_pkt_info info;
@@ -1105,6 +1144,7 @@ static void process(struct storvsp *s)
                 handle(s, ch, s->rx, &info);
             }
         }
+        poll_or_signal(s);
     } while (s->again);
     s->busy = 0;
 }
