@@ -143,7 +143,7 @@ FUZZ_BINS := $(patsubst %,$(BUILD)/tests/fuzz/fuzz_%,$(FUZZ_TARGETS))
 define bench_prog
 $(BUILD)/bench/$(1): $$(patsubst %,$(BUILD)/bench-obj/%.o,$$(BENCH_$(1)_SRCS))
 	@mkdir -p $$(@D)
-	$$(call say,LINK,$$@)$$(CC) -o $$@ $$^ -lpthread
+	$$(call say,LINK,$$@)$$(CC) -o $$@ $$^ $$(BENCH_$(1)_LDFLAGS) -lpthread
 endef
 $(BUILD)/bench-obj/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
