@@ -49,6 +49,9 @@ struct storvsc {
     uint8_t started, reset_pending, rescan;
     uint8_t queued; /* channels (bit k: chan_at(k)) with unflushed packets */
     uint32_t hint;
+    /* No command can time out before this: storvsc_poll() skips its scan
+     * of the whole table (a page walk per few slots after each wait). */
+    uint64_t poll_after;
     struct storvsc_disk *disks[MAX_DISKS];
     struct slot slots[STORVSC_MAX_INFLIGHT];
     uint8_t rx[256];
@@ -96,6 +99,8 @@ static int slot_alloc(struct storvsc *s, uint8_t kind)
         sl->chan = 0;
         sl->cmd = NULL;
         sl->deadline = now(s) + s->cfg.timeout_ns;
+        if (kind == KIND_CMD && sl->deadline < s->poll_after)
+            s->poll_after = sl->deadline;
         s->hint = (i + 1) % STORVSC_MAX_INFLIGHT;
         if (++s->st.in_flight > s->st.max_in_flight)
             s->st.max_in_flight = s->st.in_flight;
@@ -765,10 +770,20 @@ void storvsc_poll(struct storvsc *s)
 {
     uint64_t t = now(s);
     int expired = 0;
+    if (t < s->poll_after) {
+        kick_all(s);
+        return;
+    }
+    s->poll_after = UINT64_MAX;
     for (uint32_t i = 0; i < STORVSC_MAX_INFLIGHT; i++) {
         struct slot *sl = &s->slots[i];
-        if (sl->state != SLOT_BUSY || sl->kind != KIND_CMD || t < sl->deadline)
+        if (sl->state != SLOT_BUSY || sl->kind != KIND_CMD)
             continue;
+        if (t < sl->deadline) {
+            if (sl->deadline < s->poll_after)
+                s->poll_after = sl->deadline;
+            continue;
+        }
         struct storvsc_cmd *c = sl->cmd;
         sl->state = SLOT_ZOMBIE;
         sl->cmd = NULL;
