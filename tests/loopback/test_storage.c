@@ -670,6 +670,60 @@ static void test_hot_add_rescan(void **state)
     free(m2.data);
 }
 
+/* A page list with a run of consecutive pages and a page out of order:
+ * each byte lands where the list says; a run that leaves guest memory is
+ * refused. */
+static void test_scattered_page_list(void **state)
+{
+    struct fixture *f = *state;
+    static const struct vmbus_guid scsi = VMBUS_CLASS_SCSI;
+    struct vmbus_channel *ch = vmbus_find_channel(f->lb.vb, &scsi);
+    struct vmbus_platform gp = lb_guest_platform(&f->lb);
+    uint8_t *pages = gp.alloc_pages(gp.ctx, 6);
+    assert_non_null(pages);
+    for (unsigned i = 0; i < 8192; i++)
+        f->mem.data[40 * 512 + i] = (uint8_t)(i * 7 + (i >> 8));
+    uint64_t a = lb_gpa(&f->lb, pages) >> 12;
+    uint64_t pfns[3] = {a + 3, a + 4, a + 1};
+    struct vmbus_chan_range r = {8192, 1024, pfns};
+    struct vstor_packet p;
+    memset(&p, 0, sizeof(p));
+    p.operation = VSTOR_OP_EXECUTE_SRB;
+    p.u.srb.cdb_length = 10;
+    p.u.srb.u.cdb[0] = SCSI_READ_10;
+    scsi_put(p.u.srb.u.cdb + 2, 4, 40);
+    scsi_put(p.u.srb.u.cdb + 7, 2, 16);
+    p.u.srb.data_in = VSTOR_DATA_IN;
+    p.u.srb.data_transfer_length = 8192;
+    const struct storvsp_stats *st = storvsp_get_stats(f->vsp);
+    uint64_t bad = st->bad_packets, srbs = st->srbs;
+    assert_int_equal(vmbus_chan_send_gpa(ch, &r, 1,
+                                         VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 5,
+                                         &p, sizeof(p)),
+                     0);
+    lb_pump(&f->lb);
+    assert_int_equal(st->srbs, srbs + 1);
+    assert_int_equal(st->bad_packets, bad);
+    const uint8_t *d = f->mem.data + 40 * 512;
+    assert_memory_equal(pages + 3 * 4096 + 1024, d, 3072);
+    assert_memory_equal(pages + 4 * 4096, d + 3072, 4096);
+    assert_memory_equal(pages + 1 * 4096, d + 7168, 1024);
+    assert_int_equal(pages[3 * 4096 + 1023], 0);
+    assert_int_equal(pages[1 * 4096 + 1024], 0);
+    assert_int_equal(pages[2 * 4096], 0);
+    /* consecutive pages running past the end of guest memory */
+    uint64_t last = GUEST_PAGES - 1;
+    uint64_t out[2] = {last, last + 1};
+    struct vmbus_chan_range r2 = {8192, 0, out};
+    assert_int_equal(vmbus_chan_send_gpa(ch, &r2, 1,
+                                         VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 6,
+                                         &p, sizeof(p)),
+                     0);
+    lb_pump(&f->lb);
+    assert_int_equal(st->bad_packets, bad + 1);
+    gp.free_pages(gp.ctx, pages, 6);
+}
+
 static void test_malformed_guest_packets(void **state)
 {
     struct fixture *f = *state;
@@ -1314,6 +1368,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeout_then_late_completion,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_hot_add_rescan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scattered_page_list, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_malformed_guest_packets, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_random_cdbs, setup, teardown),

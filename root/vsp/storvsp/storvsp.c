@@ -238,20 +238,31 @@ static int map_data(struct storvsp *s, struct sreq *r, const uint8_t *buf,
         return -EINVAL;
     if (want > range.byte_count)
         return -EINVAL;
+    const uint8_t *list = buf + sizeof(hdr) + sizeof(range);
     uint32_t left = want, off = range.byte_offset;
     r->nsegs = 0;
-    for (uint32_t i = 0; i < npfn && left; i++) {
-        uint64_t pfn;
-        memcpy(&pfn, buf + sizeof(hdr) + sizeof(range) + 8 * i, 8);
-        uint32_t n = 4096 - off < left ? 4096 - off : left;
+    for (uint32_t i = 0; i < npfn && left;) {
+        uint64_t pfn, next;
+        memcpy(&pfn, list + 8 * i, 8);
         if (pfn >> 52)
             return -EINVAL;
+        /* Consecutive pages are one segment, checked with one call (a
+         * 256 KiB buffer is usually a single run). */
+        uint32_t n = 4096 - off < left ? 4096 - off : left, k = i + 1;
+        while (k < npfn && n < left) {
+            memcpy(&next, list + 8 * k, 8);
+            if (next != pfn + (k - i))
+                break;
+            n += left - n < 4096 ? left - n : 4096;
+            k++;
+        }
         void *p = vmbus_server_gpa(s->srv, pfn * 4096 + off, n);
         if (!p)
             return -EINVAL;
         r->segs[r->nsegs++] = (struct storvsp_seg){p, n};
         left -= n;
         off = 0;
+        i = k;
     }
     r->buf_len = want;
     return 0;
