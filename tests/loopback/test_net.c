@@ -651,6 +651,88 @@ static void test_tx_checksum_offload(void **state)
     fx_free(f);
 }
 
+/* The guest's page allocator, remembering the send buffer (the only
+ * allocation of SEND_PAGES pages) for test_section_and_pages. */
+#define SEND_PAGES 23u
+static struct lb *alloc_lb;
+static uint8_t *send_mem;
+static void *alloc_note(void *ctx, size_t n)
+{
+    struct vmbus_platform p = lb_guest_platform(alloc_lb);
+    void *m = p.alloc_pages(ctx, n);
+    if (n == SEND_PAGES)
+        send_mem = m;
+    return m;
+}
+
+/* A batch that overflows its send section, as Linux sends it: earlier
+ * packets and the last packet's RNDIS header in the section, the last
+ * frame in GPA-direct pages of the same NVSP message.  Both frames reach
+ * the wire whole. */
+static void test_section_and_pages(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0, 0);
+    struct vmbus_platform p = lb_guest_platform(&f->lb);
+    alloc_lb = &f->lb;
+    send_mem = NULL;
+    p.alloc_pages = alloc_note;
+    struct netvsc_config c = {.send_buf_bytes = SEND_PAGES * 4096u};
+    assert_int_equal(netvsc_open(f->ch, &p, &c, &f->nv), 0);
+    netvsc_set_handlers(f->nv, on_rx, on_link, f);
+    assert_non_null(send_mem);
+    uint32_t idx = SEND_PAGES * 4096u / 6144u - 1; /* the last section */
+    uint8_t *sec = send_mem + idx * 6144u;
+
+    uint8_t a[100], b[1000], tmp[2048];
+    make_frame(a, sizeof(a), host_mac, 3);
+    make_frame(b, sizeof(b), host_mac, 4);
+    int off = rndis_build_packet(sec, 6144, NULL, 0, sizeof(a));
+    assert_true(off > 0 && (off + sizeof(a)) % 8 == 0);
+    memcpy(sec + off, a, sizeof(a));
+    uint32_t at = (uint32_t)off + sizeof(a);
+    int boff = rndis_build_packet(tmp, sizeof(tmp), NULL, 0, sizeof(b));
+    assert_true(boff > 0);
+    memcpy(sec + at, tmp, (size_t)boff); /* only B's header */
+    uint8_t *page = p.alloc_pages(p.ctx, 1);
+    memcpy(page, b, sizeof(b));
+    uint64_t pfn = lb_gpa(&f->lb, page) >> 12;
+    struct vmbus_chan_range r = {
+        .byte_count = sizeof(b), .byte_offset = 0, .pfns = &pfn};
+    struct nvsp_msg_rndis_pkt m = {.type = NVSP_MSG1_SEND_RNDIS_PKT,
+                                   .channel_type = NVSP_RNDIS_CHANNEL_DATA,
+                                   .send_buf_section_index = idx,
+                                   .send_buf_section_size =
+                                       at + (uint32_t)boff};
+    unsigned before = f->wire_count;
+    assert_int_equal(vmbus_chan_send_gpa(f->ch, &r, 1,
+                                         VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
+                                         77, &m, sizeof(m)),
+                     0);
+    lb_pump(&f->lb);
+    assert_int_equal(f->wire_count, before + 2);
+    struct wire_frame *w = &f->wire[(f->wire_head + before) % WIRE_QUEUE];
+    assert_int_equal(w->len, sizeof(a));
+    assert_memory_equal(w->data, a, sizeof(a));
+    w = &f->wire[(f->wire_head + before + 1) % WIRE_QUEUE];
+    assert_int_equal(w->len, sizeof(b));
+    assert_memory_equal(w->data, b, sizeof(b));
+
+    /* The same without the pages: B's header promises more than the
+     * message holds, so B is refused as malformed (A, whole, goes out). */
+    uint64_t bad = netvsp_get_stats(f->vsp)->bad_rndis;
+    before = f->wire_count;
+    assert_int_equal(vmbus_chan_send(f->ch, VMBUS_PKT_DATA_INBAND,
+                                     VMBUS_PKT_FLAG_COMPLETION_REQUESTED, 78,
+                                     &m, sizeof(m)),
+                     0);
+    lb_pump(&f->lb);
+    assert_int_equal(netvsp_get_stats(f->vsp)->bad_rndis, bad + 1);
+    assert_int_equal(f->wire_count, before + 1);
+    p.free_pages(p.ctx, page, 1);
+    fx_free(f);
+}
+
 /* The NVSP message sits at offset8, right after the ranges (Linux reads
  * it there). */
 static void test_transfer_page_layout(void **state)
@@ -1242,6 +1324,7 @@ int main(void)
         cmocka_unit_test(test_receive_buffer_exhaustion),
         cmocka_unit_test(test_transfer_page_layout),
         cmocka_unit_test(test_tx_checksum_offload),
+        cmocka_unit_test(test_section_and_pages),
         cmocka_unit_test(test_malformed_from_guest),
         cmocka_unit_test(test_malformed_from_host),
         cmocka_unit_test(test_garbage_storm_both_ways),

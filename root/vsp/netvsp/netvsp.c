@@ -614,12 +614,13 @@ static uint32_t handle_rndis(struct netvsp *v, const uint8_t *msg, uint32_t len)
     return NVSP_STATUS_SUCCESS;
 }
 
-/* Gathers the RNDIS bytes of a GPA-direct packet into v->msg. */
+/* Gathers the RNDIS bytes of a GPA-direct packet into v->msg after the
+ * *len bytes already there; *len becomes the total. */
 static int gather_gpa(struct netvsp *v, const struct ring_pkt_info *info,
                       uint32_t *len)
 {
     const uint8_t *p = v->pkt;
-    uint32_t at = sizeof(struct vmbus_pkt_gpa_direct), total = 0;
+    uint32_t at = sizeof(struct vmbus_pkt_gpa_direct), total = *len;
     if (info->offset < at)
         return -EBADMSG;
     uint32_t nranges =
@@ -759,7 +760,8 @@ static void on_rndis_pkt(struct netvsp *v, const struct ring_pkt_info *info,
     uint32_t status = NVSP_STATUS_FAILURE;
 
     memcpy(&req, m, sizeof(req));
-    if (info->type == VMBUS_PKT_DATA_GPA_DIRECT) {
+    bool section = req.send_buf_section_index != NVSP_SECTION_INDEX_NONE;
+    if (info->type == VMBUS_PKT_DATA_GPA_DIRECT && !section) {
         if (gather_gpa(v, info, &len) == 0)
             status = NVSP_STATUS_SUCCESS;
     } else if (req.send_buf_section_index < v->nsections &&
@@ -770,6 +772,12 @@ static void on_rndis_pkt(struct netvsp *v, const struct ring_pkt_info *info,
                         req.send_buf_section_size, false)) {
         len = req.send_buf_section_size;
         status = NVSP_STATUS_SUCCESS;
+        /* Both: the section holds the start of the RNDIS stream (earlier
+         * batched messages, the last one's header) and the pages the rest
+         * of it (the last frame), as Linux sends a batch that overflows. */
+        if (info->type == VMBUS_PKT_DATA_GPA_DIRECT &&
+            gather_gpa(v, info, &len) != 0)
+            status = NVSP_STATUS_FAILURE;
     }
     if (status == NVSP_STATUS_SUCCESS)
         status = handle_rndis(v, v->msg, len);
