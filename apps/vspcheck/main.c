@@ -9,6 +9,9 @@
  *               in the ranges below are lost); without it only reads.
  *   unmap=BYTES the range UNMAP and WRITE SAME are tried on (default 8M),
  *               starting at the middle of the disk, rounded down to 1 MiB.
+ *   subchannels=N  sub-channels to ask for when the host offers
+ *               multi-channel (default 2, 0 for none); commands then go
+ *               round-robin and each channel must carry reads.
  *
  * Prints one line per check, "vspcheck: PASS|FAIL|SKIP storage/NAME: ...",
  * then "vspcheck: N passed, N failed, N skipped" and exits 0 when nothing
@@ -317,6 +320,44 @@ static void check_simple(void)
         FAIL("read-past-end", "%s", outcome(&c, o, sizeof(o)));
 }
 
+/* Reads spread over every open channel all complete GOOD. */
+static void check_channels(uint32_t asked)
+{
+    uint32_t n = storvsc_channels(sv);
+    if (asked == 0 || n <= 1) {
+        SKIP("subchannels", "%s",
+             asked ? "the host opened no sub-channels"
+                   : "none asked for (subchannels=0)");
+        return;
+    }
+    uint64_t before[STORVSC_MAX_CHANNELS];
+    const struct storvsc_stats *st = storvsc_get_stats(sv);
+    memcpy(before, st->chan_commands, sizeof(before));
+    struct storvsc_cmd c;
+    char o[80];
+    for (uint32_t i = 0; i < 4 * n; i++) {
+        if (rw(false, i * (4096u / bsize), 4096u / bsize, buf, false, &c)) {
+            FAIL("subchannels", "read %u: %s", i, outcome(&c, o, sizeof(o)));
+            return;
+        }
+    }
+    char per[64];
+    int at = 0;
+    bool all = true;
+    for (uint32_t k = 0; k < n && k < STORVSC_MAX_CHANNELS; k++) {
+        uint64_t d = st->chan_commands[k] - before[k];
+        all &= d > 0;
+        at += snprintf(per + at, sizeof(per) - (size_t)at, " %llu",
+                       (unsigned long long)d);
+    }
+    if (!all)
+        FAIL("subchannels", "%u channels, a channel carried no reads:%s", n,
+             per);
+    else
+        PASS("subchannels", "%u asked, %u channels, reads per channel:%s",
+             asked, n, per);
+}
+
 /* ---- checks that write ---- */
 
 static void check_write_read(uint64_t lba)
@@ -515,9 +556,16 @@ int app_main(int argc, char **argv)
         printf("vspcheck: no Hyper-V interface\n");
         return 2;
     }
+    uint64_t subs = 2;
+    a = boot_arg("subchannels");
+    if (a && (cmdline_parse_size(a, &subs) || subs >= STORVSC_MAX_CHANNELS)) {
+        printf("vspcheck: bad subchannels=%s (0..%u)\n", a,
+               STORVSC_MAX_CHANNELS - 1);
+        return 2;
+    }
     const struct vmbus_platform *plat = winhv_vmbus_platform();
     struct vmbus *vb = vmbus_create(plat);
-    struct storvsc_config sc = {.plat = *plat};
+    struct storvsc_config sc = {.plat = *plat, .subchannels = (uint32_t)subs};
     sv = vb ? storvsc_create(vb, &sc) : NULL;
     if (!sv || winhv_vmbus_attach(vb) || vmbus_connect(vb, 0)) {
         printf("vspcheck: VMBus did not connect\n");
@@ -542,6 +590,7 @@ int app_main(int argc, char **argv)
     check_inquiry();
     if (check_capacity()) {
         check_simple();
+        check_channels((uint32_t)subs);
         uint64_t mib = (1u << 20) / bsize;
         uint64_t ublocks = unmap_bytes / bsize;
         uint64_t ulba = nblocks / 2 / mib * mib;
