@@ -635,25 +635,43 @@ static void inject_event(struct svm_vm *vm)
     c->intercept_misc1 |= SVM_INTERCEPT1_VINTR;
 }
 
+/*
+ * The root's LAPIC timer bounds how long the child runs (or the root
+ * idles) before the root looks at its timers and pollers again.  Writing
+ * it costs more than an exit under emulation, and the pollers' bound is
+ * "now + bound", new at every entry: so a deadline already armed is kept
+ * when it comes no later than the one wanted.  Firing early only costs an
+ * INTR exit, after which the loop finds nothing due and arms again; nobody
+ * relies on the timer firing exactly when asked (pollers want at most a
+ * bound, the child's timers are checked against their own deadlines).
+ */
 static void arm_root_timer(struct svm_vm *vm)
 {
+    uint64_t now = rdtsc();
     uint64_t d = vcpu_next_deadline(vm->v);
     uint64_t p = root_pollers_deadline(vm->v->now_tsc);
     if (p && (!d || p < d))
         d = p;
-    if (d != vm->armed_deadline) {
-        root_timer_arm(d);
-        vm->armed_deadline = d;
-    }
+    if (!d)
+        return; /* an armed timer only costs one early exit */
+    /* The LAPIC count is 32 bits: a far deadline is approached in steps
+     * of at most a second, so the armed one is always reached exactly. */
+    uint64_t step = root_tsc_hz();
+    if (d > now && d - now > step)
+        d = now + step;
+    uint64_t armed = vm->armed_deadline;
+    if (armed && armed > now && armed <= d)
+        return;
+    root_timer_arm(d);
+    vm->armed_deadline = d;
 }
 
 static void idle(struct svm_vm *vm)
 {
     uint64_t t0 = rdtsc();
     arm_root_timer(vm);
-    cpu_idle(); /* sti; hlt: any interrupt ends it */
-    irq_disable();
-    vm->armed_deadline = 0; /* the timer fired or something else woke us */
+    cpu_idle();    /* sti; hlt: any interrupt ends it */
+    irq_disable(); /* a timer still armed stays armed: it fires later */
     vm->idle_tsc += rdtsc() - t0;
     root_console_poll(vm);
 }

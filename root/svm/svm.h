@@ -44,7 +44,7 @@ struct svm_vm {
     struct vcpu *v;
     struct pio_bus *pio;
     uint64_t pending_reinject; /* EXITINTINFO to deliver again, or 0 */
-    uint64_t armed_deadline;   /* root LAPIC timer currently set for */
+    uint64_t armed_deadline;   /* TSC the root LAPIC timer was set for */
     struct {
         uint64_t count;
         uint64_t tsc; /* TSC spent handling */
