@@ -26,6 +26,7 @@
 #define VEC_LAST 239
 
 static volatile uint32_t *apic;
+static apic_eoi_fn eoi_fn;
 static uint8_t vec_used[256];
 static struct {
     irq_handler_fn fn;
@@ -44,8 +45,17 @@ static void apic_write(uint32_t reg, uint32_t v)
 
 void apic_eoi(void)
 {
-    if (apic)
+    if (eoi_fn)
+        eoi_fn();
+    else if (apic)
         apic_write(APIC_EOI, 0);
+}
+
+void apic_set_eoi(apic_eoi_fn fn)
+{
+    uint64_t f = irq_save(); /* no interrupt ends half-way through */
+    eoi_fn = fn;
+    irq_restore(f);
 }
 
 static void irq_trampoline(struct trap_frame *tf, void *ctx)

@@ -88,7 +88,12 @@ int irq_alloc_vector(void);
  * returns unless the handler was registered with irq_set_handler_noeoi(). */
 void irq_set_handler(uint8_t vector, irq_handler_fn fn, void *ctx);
 void irq_set_handler_noeoi(uint8_t vector, irq_handler_fn fn, void *ctx);
+/* Ends the interrupt in service at the local APIC: the xAPIC EOI register,
+ * or the function installed with apic_set_eoi() (NULL restores the
+ * register write); WinHv installs the Hyper-V EOI assist there. */
+typedef void (*apic_eoi_fn)(void);
 void apic_eoi(void);
+void apic_set_eoi(apic_eoi_fn fn);
 
 /* --- time and idle ------------------------------------------------------- */
 

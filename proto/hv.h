@@ -354,9 +354,16 @@ struct hv_timer_message_payload {
 };
 _Static_assert(sizeof(struct hv_timer_message_payload) == 24, "timer msg");
 
-/* TLFS 7.8.7: the first bytes of the VP assist page. */
+/*
+ * TLFS 7.8.7: the first bytes of the VP assist page (HV_VP_ASSIST_PAGE).
+ * apic_assist is HV_VIRTUAL_APIC_ASSIST (TLFS "EOI Assist"): the
+ * hypervisor sets NO_EOI when it delivers an interrupt whose EOI the guest
+ * may skip; the guest swaps in 0 and writes the EOI MSR only when the bit
+ * it took was clear.
+ */
+#define HV_APIC_ASSIST_NO_EOI (1u << 0)
 struct hv_vp_assist_page {
-    uint32_t apic_assist; /* +0x00 */
+    uint32_t apic_assist; /* +0x00 HV_APIC_ASSIST_*, written by both */
     uint32_t reserved;    /* +0x04 */
     uint8_t rest[HV_PAGE_SIZE - 8];
 };

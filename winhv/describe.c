@@ -122,11 +122,12 @@ void winhv_describe(void)
             (unsigned)i->max_vps, (unsigned)i->max_lps,
             (unsigned)i->max_irq_mappings, (unsigned)i->pa_bits);
     kprintf("winhv: enabled hypercalls %s, synic %s (auto-eoi %s), "
-            "clock %s, timer %s, crash msrs %s\n",
+            "clock %s, timer %s, crash msrs %s, eoi assist %s\n",
             s->ready ? "yes" : "no", s->synic ? "yes" : "no",
             s->synic ? (s->auto_eoi ? "yes" : "no") : "-",
             s->clock ? (s->tsc_page ? "tsc-page" : "ref-counter") : "no",
             s->timer ? (s->timer_direct ? "stimer0-direct" : "stimer0-message")
                      : "no",
-            s->crash ? (s->crash_msg_page ? "yes+message" : "yes") : "no");
+            s->crash ? (s->crash_msg_page ? "yes+message" : "yes") : "no",
+            s->vp_assist ? "yes" : "no");
 }

@@ -5,6 +5,21 @@
  */
 #include "winhv/winhv_internal.h"
 
+bool winhv_eoi_assist_offered(const struct winhv_info *info)
+{
+    return (info->priv_lo & HV_PRIV_APIC_ACCESS) &&
+           (info->hints & HV_HINT_MSR_APIC_ACCESS);
+}
+
+bool winhv_eoi_skip(uint32_t *apic_assist)
+{
+    /* One atomic swap (the TLFS's own sequence): with a separate read and
+     * clear, a mark taken back in between (an exit, another interrupt)
+     * would still be acted on and the EOI lost. */
+    return __atomic_exchange_n(apic_assist, 0, __ATOMIC_SEQ_CST) &
+           HV_APIC_ASSIST_NO_EOI;
+}
+
 uint64_t winhv_page_msr_value(uint64_t old, uint64_t gpa)
 {
     return (old & HV_MSR_PAGE_RSVD_MASK) | (gpa & HV_MSR_PAGE_GPA_MASK) |

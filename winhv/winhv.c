@@ -30,6 +30,7 @@ enum {
     PG_SIEFP,
     PG_TSC,
     PG_CRASH_MSG,
+    PG_VP_ASSIST,
     PG_COUNT
 };
 
@@ -120,9 +121,14 @@ int winhv_init(void)
         crash_msg = (winhv_hw_rdmsr(HV_MSR_CRASH_CTL) &
                      HV_CRASH_CTL_CRASH_MESSAGE) != 0;
     const bool want[PG_COUNT] = {
-        [PG_HYPERCALL] = true,      [PG_INPUT] = true,  [PG_OUTPUT] = true,
-        [PG_SIMP] = synic,          [PG_SIEFP] = synic, [PG_TSC] = tsc,
+        [PG_HYPERCALL] = true,
+        [PG_INPUT] = true,
+        [PG_OUTPUT] = true,
+        [PG_SIMP] = synic,
+        [PG_SIEFP] = synic,
+        [PG_TSC] = tsc,
         [PG_CRASH_MSG] = crash_msg,
+        [PG_VP_ASSIST] = winhv_eoi_assist_offered(&s->info),
     };
     void *pg[PG_COUNT];
     rc = alloc_pages(pg, want);
@@ -137,6 +143,7 @@ int winhv_init(void)
     s->siefp = pg[PG_SIEFP];
     s->tsc_page = pg[PG_TSC];
     s->crash_msg_page = pg[PG_CRASH_MSG];
+    s->vp_assist = pg[PG_VP_ASSIST];
 
     rc = enable_hypercalls();
     if (rc) {
@@ -146,6 +153,7 @@ int winhv_init(void)
         s->siefp = NULL;
         s->tsc_page = NULL;
         s->crash_msg_page = NULL;
+        s->vp_assist = NULL;
         return rc;
     }
     s->ready = true;
@@ -158,6 +166,7 @@ int winhv_init(void)
     if (rc)
         return rc;
     winhv_crash_enable();
+    winhv_eoi_enable();
     return 0;
 }
 

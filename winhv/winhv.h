@@ -89,8 +89,9 @@ void winhv_describe(void);
  * clock installed with clock_set_source() (TSC page when offered, else the
  * reference counter MSR), synthetic timer 0 installed with idle_set_timer()
  * (direct mode when offered, else messages on WINHV_SINT_TIMER), crash MSRs
- * installed with panic_set_hook().  Features the partition lacks are left
- * out (winhv_describe() tells which).
+ * installed with panic_set_hook(), EOI assist (VP assist page, EOIs through
+ * apic_set_eoi()) when the APIC MSRs are recommended.  Features the
+ * partition lacks are left out (winhv_describe() tells which).
  * Returns 0; -ENODEV without the Hyper-V interface (a message is printed,
  * nothing was touched); -ENOTSUP when the hypercall MSRs are not granted;
  * -ENOMEM when pages could not be allocated (nothing was enabled); -EIO

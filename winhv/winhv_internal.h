@@ -71,6 +71,17 @@ uint64_t winhv_ref_to_ns(const struct winhv_clock_base *b, uint64_t ref);
  * ref0; saturates at UINT64_MAX. */
 uint64_t winhv_ns_to_ref(const struct winhv_clock_base *b, uint64_t ns);
 
+/* --- EOI assist (pure, winhv/regs.c) ------------------------------------ */
+
+/* Whether the partition offers EOI assist: the APIC MSRs (and with them
+ * the VP assist page MSR) granted and recommended. */
+bool winhv_eoi_assist_offered(const struct winhv_info *info);
+/* The guest half of EOI assist: swaps 0 into the VP assist page's
+ * apic_assist and returns true when the hypervisor had marked the
+ * interrupt in service "no EOI required" (then it is already ended);
+ * false means the EOI must be written. */
+bool winhv_eoi_skip(uint32_t *apic_assist);
+
 /* --- MSR values (pure, winhv/regs.c) ------------------------------------ */
 
 /* SIMP, SIEFP, reference TSC: old's reserved bits 1..11, gpa, enable. */
@@ -145,6 +156,7 @@ struct winhv_state {
     bool synic, auto_eoi;
     struct winhv_sint_slot sints[HV_SINT_COUNT];
     struct hv_reference_tsc_page *tsc_page;
+    struct hv_vp_assist_page *vp_assist; /* EOI assist on when non-NULL */
     bool clock, timer, timer_direct, crash;
     void *crash_msg_page; /* NULL unless CRASH_MESSAGE is supported */
 };
@@ -159,5 +171,6 @@ int winhv_sint_set_handler_internal(unsigned sint, winhv_msg_fn fn, void *ctx);
 int winhv_synic_enable(void);
 int winhv_clock_enable(void);
 void winhv_crash_enable(void);
+void winhv_eoi_enable(void);
 
 #endif /* WINHV_WINHV_INTERNAL_H */

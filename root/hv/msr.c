@@ -232,6 +232,7 @@ static int hv_simple_write(struct vcpu *v, uint32_t msr, uint64_t val)
         if ((val & HV_MSR_PAGE_ENABLE) &&
             !gmem_ptr(&v->mem, val & ~0xFFFull, HV_PAGE_SIZE))
             return -EINVAL;
+        vapic_assist_cancel(v); /* settle a mark in the old page first */
         h->vp_assist = val;
         return 0;
     case HV_MSR_TSC_INVARIANT_CONTROL:

@@ -45,6 +45,7 @@ static int highest(const uint32_t *bm)
 void vapic_reset(struct vcpu *v)
 {
     struct vapic *a = &v->apic;
+    vapic_assist_cancel(v);
     memset(a, 0, sizeof(*a));
     a->base_msr = APIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_EN;
     a->svr = 0xFF;
@@ -105,11 +106,88 @@ void vapic_ack(struct vcpu *v, uint8_t vector)
     v->injected_irqs++;
 }
 
+static void retire_highest(struct vapic *a)
+{
+    int isrv = highest(a->isr);
+    if (isrv >= 0)
+        bit_clear(a->isr, (unsigned)isrv);
+}
+
 void vapic_eoi(struct vcpu *v)
 {
-    int isrv = highest(v->apic.isr);
-    if (isrv >= 0)
-        bit_clear(v->apic.isr, (unsigned)isrv);
+    /* A conventional EOI is allowed while a mark is set: it is then the
+     * EOI of the marked vector, and the mark must not outlive it. */
+    vapic_assist_cancel(v);
+    retire_highest(&v->apic);
+}
+
+/* --- EOI assist ---------------------------------------------------------- */
+
+static uint32_t *assist_word(const struct vcpu *v, uint64_t gpa)
+{
+    return gmem_ptr(&v->mem, gpa, sizeof(uint32_t));
+}
+
+static bool only_bit(const uint32_t *bm, unsigned vec)
+{
+    for (unsigned i = 0; i < 8; i++)
+        if (bm[i] != (i == vec >> 5 ? 1u << (vec & 31) : 0u))
+            return false;
+    return true;
+}
+
+bool vapic_assist_offer(struct vcpu *v, uint8_t vector)
+{
+    struct vapic *a = &v->apic;
+    uint64_t msr = v->hv.vp_assist;
+    if (!(msr & HV_MSR_PAGE_ENABLE) || a->assist_vector)
+        return false;
+    /* Nothing else in service or requested: the EOI would only retire
+     * this vector and could not let anything else through. */
+    if (vector < 16 || bit_test(a->tmr, vector) || !only_bit(a->isr, vector) ||
+        highest(a->irr) >= 0)
+        return false;
+    uint64_t gpa = msr & ~0xFFFull;
+    uint32_t *w = assist_word(v, gpa);
+    if (!w)
+        return false;
+    /* The child is not running: a plain store is seen whole at entry. */
+    __atomic_store_n(w, HV_APIC_ASSIST_NO_EOI, __ATOMIC_RELAXED);
+    a->assist_vector = vector;
+    a->assist_gpa = gpa;
+    return true;
+}
+
+void vapic_assist_cancel(struct vcpu *v)
+{
+    struct vapic *a = &v->apic;
+    uint8_t vec = a->assist_vector;
+    if (!vec)
+        return;
+    a->assist_vector = 0;
+    uint32_t *w = assist_word(v, a->assist_gpa);
+    if (!w)
+        return;
+    /* Clearing the bit makes the child's next EOI a conventional one; if
+     * the child had cleared it already, it skipped the EOI: retire the
+     * vector for it.  Nothing entered service since the mark (injection
+     * syncs first), so this is the vector an EOI write would retire. */
+    uint32_t old = __atomic_exchange_n(w, 0, __ATOMIC_RELAXED);
+    if (!(old & HV_APIC_ASSIST_NO_EOI) && bit_test(a->isr, vec)) {
+        bit_clear(a->isr, vec);
+        v->lazy_eois++;
+    }
+}
+
+void vapic_assist_sync(struct vcpu *v)
+{
+    struct vapic *a = &v->apic;
+    if (!a->assist_vector)
+        return;
+    const uint32_t *w = assist_word(v, a->assist_gpa);
+    if (!w || !(__atomic_load_n(w, __ATOMIC_RELAXED) & HV_APIC_ASSIST_NO_EOI) ||
+        highest(a->irr) >= 0)
+        vapic_assist_cancel(v);
 }
 
 int vapic_raise(struct vcpu *v, uint8_t vector, bool auto_eoi)

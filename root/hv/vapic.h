@@ -111,6 +111,25 @@ int vapic_pending(const struct vcpu *v);
 /* The child took `vector`: IRR -> ISR (unless auto-EOI). */
 void vapic_ack(struct vcpu *v, uint8_t vector);
 
+/*
+ * EOI assist (TLFS "EOI Assist").  With the child's VP assist page enabled,
+ * vapic_assist_offer() marks the interrupt just acknowledged for delivery
+ * "no EOI required" (HV_APIC_ASSIST_NO_EOI in the page) when an EOI could
+ * not change what the child is offered next: the vector is fixed and
+ * edge-triggered, went into service (not auto-EOI), is the only vector in
+ * service, and nothing else is requested.  Returns true when it set the
+ * mark.  A child that clears the bit instead of writing EOI has done the
+ * EOI; vapic_assist_sync() retires the vector on its behalf (as an EOI
+ * write would), or, when another interrupt has been requested while the
+ * mark is still set, takes the mark back so that the child's EOI traps
+ * again.  Call it after every exit and again before deciding what to
+ * inject.  Any EOI write, a move or disable of the page and an APIC reset
+ * take an outstanding mark back first (vapic_assist_cancel()).
+ */
+bool vapic_assist_offer(struct vcpu *v, uint8_t vector);
+void vapic_assist_sync(struct vcpu *v);
+void vapic_assist_cancel(struct vcpu *v);
+
 /* Fires the timer if its deadline has passed. */
 void vapic_poll_timer(struct vcpu *v);
 

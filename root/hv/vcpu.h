@@ -96,6 +96,10 @@ struct vapic {
     uint32_t isr[8];
     uint32_t tmr[8];
     uint32_t autoeoi[8]; /* vectors raised with SynIC auto-EOI */
+    /* EOI assist: the vector delivered marked "no EOI required" in the
+     * child's VP assist page at assist_gpa, 0 = no mark outstanding. */
+    uint8_t assist_vector;
+    uint64_t assist_gpa;
 };
 
 /* --- SynIC and synthetic timers (root/hv/synic.c) ----------------------- */
@@ -232,6 +236,7 @@ struct vcpu {
     uint64_t io_unknown_reads, io_unknown_writes;
     uint64_t mmio_unbacked; /* accesses to addresses nothing backs */
     uint64_t hypercalls, injected_irqs;
+    uint64_t lazy_eois; /* EOIs the child skipped through EOI assist */
 
     /* Cold: the SynIC's per-SINT message queues (struct synic). */
     struct synic_queued synic_queue[HV_SINT_COUNT][SYNIC_QUEUE_LEN];

@@ -627,6 +627,7 @@ static void inject_event(struct svm_vm *vm)
     if (!c->event_inj && (v->rflags & RFLAGS_IF) && !v->int_shadow) {
         c->event_inj = (uint64_t)vec | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_VALID;
         vapic_ack(v, (uint8_t)vec);
+        vapic_assist_offer(v, (uint8_t)vec);
         return;
     }
     /* Ask for an exit as soon as the child can take it (APM 15.21.4). */
@@ -685,6 +686,7 @@ void svm_vm_run(struct svm_vm *vm)
         v->now_tsc = rdtsc();
         vcpu_poll_timers(v);
         root_pollers_run();
+        vapic_assist_sync(v); /* before anything new is offered */
         if (v->halted) {
             if (vapic_pending(v) >= 0 || v->exc.pending)
                 v->halted = false;
@@ -706,6 +708,7 @@ void svm_vm_run(struct svm_vm *vm)
             vm->pending_reinject = c->exit_int_info;
         vcpu_load(vm);
         v->now_tsc = t0;
+        vapic_assist_sync(v); /* an EOI the child skipped, before its reads */
 
         uint32_t code32 = (uint32_t)c->exit_code;
         unsigned slot;
@@ -755,15 +758,15 @@ void svm_vm_print_stats(const struct svm_vm *vm)
                  (unsigned long long)vm->stat[i].count, (unsigned long long)ns);
     }
     const struct vcpu *v = vm->v;
-    root_log("  unknown MSR reads %llu writes %llu, unknown port reads %llu "
-             "writes %llu, unbacked MMIO %llu, hypercalls %llu, interrupts "
-             "%llu, com1 bytes %llu\n",
-             (unsigned long long)v->unknown_msr_reads,
-             (unsigned long long)v->unknown_msr_writes,
-             (unsigned long long)v->io_unknown_reads,
-             (unsigned long long)v->io_unknown_writes,
-             (unsigned long long)v->mmio_unbacked,
-             (unsigned long long)v->hypercalls,
-             (unsigned long long)v->injected_irqs,
-             (unsigned long long)vm->pio->com1.tx_bytes);
+    root_log(
+        "  unknown MSR reads %llu writes %llu, unknown port reads %llu "
+        "writes %llu, unbacked MMIO %llu, hypercalls %llu, interrupts "
+        "%llu, lazy EOIs %llu, com1 bytes %llu\n",
+        (unsigned long long)v->unknown_msr_reads,
+        (unsigned long long)v->unknown_msr_writes,
+        (unsigned long long)v->io_unknown_reads,
+        (unsigned long long)v->io_unknown_writes,
+        (unsigned long long)v->mmio_unbacked, (unsigned long long)v->hypercalls,
+        (unsigned long long)v->injected_irqs, (unsigned long long)v->lazy_eois,
+        (unsigned long long)vm->pio->com1.tx_bytes);
 }

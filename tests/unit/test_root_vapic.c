@@ -320,6 +320,212 @@ static void test_random_registers(void **state)
     }
 }
 
+/* --- EOI assist ------------------------------------------------------------
+ */
+
+#define ASSIST_GPA 0x3000u
+
+static volatile uint32_t *assist_word_ptr(void)
+{
+    return (volatile uint32_t *)(ram + ASSIST_GPA);
+}
+
+/* What the run loop does before an entry: settle the mark, then deliver
+ * the next interrupt and offer EOI assist for it.  Returns the vector. */
+static int deliver(void)
+{
+    vapic_assist_sync(&v);
+    int vec = vapic_pending(&v);
+    if (vec >= 0) {
+        vapic_ack(&v, (uint8_t)vec);
+        vapic_assist_offer(&v, (uint8_t)vec);
+    }
+    return vec;
+}
+
+/* The child's side of the TLFS sequence: swap in 0, EOI if it was clear. */
+static void child_eoi(void)
+{
+    uint32_t old = __atomic_exchange_n(assist_word_ptr(), 0, __ATOMIC_SEQ_CST);
+    if (!(old & HV_APIC_ASSIST_NO_EOI))
+        vapic_eoi(&v);
+}
+
+static void enable_assist(void)
+{
+    memset(ram + ASSIST_GPA, 0, 4096); /* as the child hands it over */
+    assert_int_equal(hv_msr_write(&v, HV_MSR_VP_ASSIST_PAGE, ASSIST_GPA | 1),
+                     0);
+}
+
+static bool in_service(unsigned vec)
+{
+    return v.apic.isr[vec / 32] & (1u << (vec % 32));
+}
+
+static void test_assist_needs_the_page(void **state)
+{
+    (void)state;
+    assert_int_equal(vapic_raise(&v, 0x50, false), 0);
+    assert_int_equal(deliver(), 0x50);
+    assert_false(v.apic.assist_vector);
+    assert_int_equal(*assist_word_ptr(), 0);
+    /* Disabled (enable bit clear) is the same as never written. */
+    assert_int_equal(hv_msr_write(&v, HV_MSR_VP_ASSIST_PAGE, ASSIST_GPA), 0);
+    vapic_eoi(&v);
+    assert_int_equal(vapic_raise(&v, 0x50, false), 0);
+    assert_int_equal(deliver(), 0x50);
+    assert_int_equal(*assist_word_ptr(), 0);
+    assert_true(in_service(0x50));
+}
+
+static void test_assist_skipped_eoi_retired(void **state)
+{
+    (void)state;
+    enable_assist();
+    for (unsigned round = 0; round < 3; round++) {
+        assert_int_equal(vapic_raise(&v, 0x50, false), 0);
+        assert_int_equal(deliver(), 0x50);
+        assert_int_equal(*assist_word_ptr(), HV_APIC_ASSIST_NO_EOI);
+        assert_true(in_service(0x50));
+        child_eoi(); /* no exit: the root has not seen it yet */
+        assert_true(in_service(0x50));
+        vapic_assist_sync(&v); /* the next exit */
+        assert_false(in_service(0x50));
+        assert_false(v.apic.assist_vector);
+        assert_int_equal(v.lazy_eois, round + 1);
+        vapic_assist_sync(&v); /* once only */
+        assert_int_equal(v.lazy_eois, round + 1);
+    }
+    /* Still marked: nothing changes at a sync without a new request. */
+    assert_int_equal(vapic_raise(&v, 0x51, false), 0);
+    assert_int_equal(deliver(), 0x51);
+    vapic_assist_sync(&v);
+    assert_true(in_service(0x51));
+    assert_int_equal(*assist_word_ptr(), HV_APIC_ASSIST_NO_EOI);
+    assert_int_equal(v.apic.assist_vector, 0x51);
+}
+
+static void test_assist_not_offered_when_eoi_matters(void **state)
+{
+    (void)state;
+    enable_assist();
+    /* Something else requested: the EOI would let it through. */
+    assert_int_equal(vapic_raise(&v, 0x60, false), 0);
+    assert_int_equal(vapic_raise(&v, 0x30, false), 0);
+    assert_int_equal(deliver(), 0x60);
+    assert_false(v.apic.assist_vector);
+    assert_int_equal(*assist_word_ptr(), 0);
+    /* 0x30 is blocked by 0x60; a higher one nests: two in service. */
+    assert_int_equal(deliver(), -1);
+    assert_int_equal(vapic_raise(&v, 0x70, false), 0);
+    vapic_eoi(&v); /* retires 0x60 */
+    assert_int_equal(vapic_raise(&v, 0x60, false), 0);
+    assert_int_equal(deliver(), 0x70);
+    assert_false(v.apic.assist_vector);
+    child_eoi(); /* conventional: the word was 0 */
+    assert_false(in_service(0x70));
+    assert_int_equal(deliver(), 0x60);
+    assert_false(v.apic.assist_vector); /* 0x30 still requested */
+    child_eoi();
+    assert_int_equal(deliver(), 0x30);
+    assert_int_equal(v.apic.assist_vector, 0x30); /* now alone */
+    child_eoi();
+    vapic_assist_sync(&v);
+    assert_int_equal(v.apic.isr[1], 0);
+    /* Auto-EOI interrupts never enter service: nothing to assist. */
+    assert_int_equal(vapic_raise(&v, 0x80, true), 0);
+    assert_int_equal(deliver(), 0x80);
+    assert_false(v.apic.assist_vector);
+    /* Level-triggered vectors need their EOI. */
+    v.apic.tmr[0x90 / 32] |= 1u << (0x90 % 32);
+    assert_int_equal(vapic_raise(&v, 0x90, false), 0);
+    assert_int_equal(deliver(), 0x90);
+    assert_false(v.apic.assist_vector);
+    assert_int_equal(*assist_word_ptr(), 0);
+}
+
+static void test_assist_taken_back_for_new_request(void **state)
+{
+    (void)state;
+    enable_assist();
+    assert_int_equal(vapic_raise(&v, 0x50, false), 0);
+    assert_int_equal(deliver(), 0x50);
+    /* A lower-priority interrupt arrives while the handler runs. */
+    assert_int_equal(vapic_raise(&v, 0x40, false), 0);
+    assert_int_equal(deliver(), -1); /* blocked by 0x50; mark taken back */
+    assert_int_equal(*assist_word_ptr(), 0);
+    assert_false(v.apic.assist_vector);
+    assert_true(in_service(0x50));
+    child_eoi(); /* sees 0: writes the EOI, which unblocks 0x40 */
+    assert_false(in_service(0x50));
+    assert_int_equal(deliver(), 0x40);
+    assert_int_equal(v.lazy_eois, 0);
+    /* The child skipped its EOI before the new request was seen. */
+    child_eoi();
+    vapic_assist_sync(&v);
+    assert_int_equal(v.lazy_eois, 1);
+    assert_int_equal(vapic_raise(&v, 0x50, false), 0);
+    assert_int_equal(deliver(), 0x50);
+    child_eoi();
+    assert_int_equal(vapic_raise(&v, 0x45, false), 0);
+    assert_int_equal(deliver(), 0x45); /* 0x50 retired on the child's behalf */
+    assert_false(in_service(0x50));
+    assert_int_equal(v.lazy_eois, 2);
+}
+
+static void test_assist_conventional_eoi_and_page_moves(void **state)
+{
+    uint64_t val;
+    (void)state;
+    enable_x2apic();
+    enable_assist();
+    assert_int_equal(vapic_raise(&v, 0x50, false), 0);
+    assert_int_equal(deliver(), 0x50);
+    /* A conventional EOI while marked ends the mark with the vector. */
+    assert_int_equal(vapic_msr_write(&v, 0x80B, 0), 0);
+    assert_false(in_service(0x50));
+    assert_int_equal(*assist_word_ptr(), 0);
+    assert_false(v.apic.assist_vector);
+    /* So does the synthetic EOI MSR. */
+    assert_int_equal(vapic_raise(&v, 0x50, false), 0);
+    assert_int_equal(deliver(), 0x50);
+    assert_int_equal(hv_msr_write(&v, HV_MSR_EOI, 0), 0);
+    assert_false(in_service(0x50));
+    assert_int_equal(*assist_word_ptr(), 0);
+    /* The page moves while marked: the mark is taken back from the old
+     * page, and a skipped EOI found there is honoured. */
+    assert_int_equal(vapic_raise(&v, 0x50, false), 0);
+    assert_int_equal(deliver(), 0x50);
+    assert_int_equal(hv_msr_write(&v, HV_MSR_VP_ASSIST_PAGE, 0x5000 | 1), 0);
+    assert_int_equal(*assist_word_ptr(), 0);
+    assert_true(in_service(0x50));
+    vapic_eoi(&v);
+    assert_int_equal(vapic_raise(&v, 0x50, false), 0);
+    assert_int_equal(deliver(), 0x50);
+    assert_int_equal(*(volatile uint32_t *)(ram + 0x5000),
+                     HV_APIC_ASSIST_NO_EOI);
+    __atomic_store_n((uint32_t *)(ram + 0x5000), 0, __ATOMIC_SEQ_CST);
+    assert_int_equal(hv_msr_write(&v, HV_MSR_VP_ASSIST_PAGE, 0), 0);
+    assert_false(in_service(0x50));
+    assert_int_equal(v.lazy_eois, 1);
+    /* Reserved bits written by a careless child: only bit 0 counts. */
+    enable_assist();
+    assert_int_equal(vapic_raise(&v, 0x50, false), 0);
+    assert_int_equal(deliver(), 0x50);
+    *assist_word_ptr() = 0xFFFFFFFEu;
+    vapic_assist_sync(&v);
+    assert_false(in_service(0x50));
+    /* An APIC reset drops the mark and clears the child's bit. */
+    assert_int_equal(vapic_raise(&v, 0x50, false), 0);
+    assert_int_equal(deliver(), 0x50);
+    assert_int_equal(vapic_msr_read(&v, 0x1B, &val), 0);
+    assert_int_equal(
+        vapic_msr_write(&v, 0x1B, val & ~(APIC_BASE_EN | APIC_BASE_EXTD)), 0);
+    assert_false(v.apic.assist_vector);
+    assert_int_equal(*assist_word_ptr(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +540,12 @@ int main(void)
         cmocka_unit_test_setup(test_x2apic_registers, setup),
         cmocka_unit_test_setup(test_svr_disable_masks_lvts, setup),
         cmocka_unit_test_setup(test_random_registers, setup),
+        cmocka_unit_test_setup(test_assist_needs_the_page, setup),
+        cmocka_unit_test_setup(test_assist_skipped_eoi_retired, setup),
+        cmocka_unit_test_setup(test_assist_not_offered_when_eoi_matters, setup),
+        cmocka_unit_test_setup(test_assist_taken_back_for_new_request, setup),
+        cmocka_unit_test_setup(test_assist_conventional_eoi_and_page_moves,
+                               setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
  * The synthetic MSR values WinHv writes (winhv/regs.c): reserved bits
  * preserved, fields where the TLFS puts them, the stimer count of a kernel
- * deadline.
+ * deadline; the guest half of EOI assist.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -82,6 +82,36 @@ static void test_stimer_count(void **state)
     assert_int_equal(winhv_stimer_count(&zero, 0), 1);
 }
 
+static void test_eoi_assist(void **state)
+{
+    struct winhv_info info = {0};
+    uint32_t word;
+
+    /* Offered only with the APIC MSRs both granted and recommended. */
+    assert_false(winhv_eoi_assist_offered(&info));
+    info.priv_lo = HV_PRIV_APIC_ACCESS;
+    assert_false(winhv_eoi_assist_offered(&info));
+    info.hints = HV_HINT_MSR_APIC_ACCESS;
+    assert_true(winhv_eoi_assist_offered(&info));
+    info.priv_lo = 0;
+    assert_false(winhv_eoi_assist_offered(&info));
+
+    /* Marked: the EOI is skipped and the mark consumed. */
+    word = HV_APIC_ASSIST_NO_EOI;
+    assert_true(winhv_eoi_skip(&word));
+    assert_int_equal(word, 0);
+    /* Not marked (or the mark taken back): the EOI must be written. */
+    assert_false(winhv_eoi_skip(&word));
+    assert_int_equal(word, 0);
+    /* Only bit 0 means "no EOI required"; the field is left 0 anyway. */
+    word = 0xFFFFFFFEu;
+    assert_false(winhv_eoi_skip(&word));
+    assert_int_equal(word, 0);
+    word = 0xFFFFFFFFu;
+    assert_true(winhv_eoi_skip(&word));
+    assert_int_equal(word, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -90,6 +120,7 @@ int main(void)
         cmocka_unit_test(test_sint),
         cmocka_unit_test(test_stimer_config),
         cmocka_unit_test(test_stimer_count),
+        cmocka_unit_test(test_eoi_assist),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
