@@ -663,7 +663,10 @@ static void arm_root_timer(struct svm_vm *vm)
     uint64_t armed = vm->armed_deadline;
     if (armed && armed > now && armed <= d)
         return;
+    uint64_t t0 = rdtsc();
     root_timer_arm(d);
+    vm->timer_arms++;
+    vm->timer_arm_tsc += rdtsc() - t0;
     vm->armed_deadline = d;
 }
 
@@ -769,4 +772,10 @@ void svm_vm_print_stats(const struct svm_vm *vm)
         (unsigned long long)v->mmio_unbacked, (unsigned long long)v->hypercalls,
         (unsigned long long)v->injected_irqs, (unsigned long long)v->lazy_eois,
         (unsigned long long)vm->pio->com1.tx_bytes);
+    uint64_t arm_ns = hz && vm->timer_arms
+                          ? (uint64_t)((unsigned __int128)vm->timer_arm_tsc *
+                                       1000000000u / hz / vm->timer_arms)
+                          : 0;
+    root_log("  root timer arms %llu, %llu ns avg\n",
+             (unsigned long long)vm->timer_arms, (unsigned long long)arm_ns);
 }

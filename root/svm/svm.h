@@ -51,6 +51,7 @@ struct svm_vm {
     } stat[SVM_STAT_SLOTS];
     uint64_t total_exits;
     uint64_t start_tsc, idle_tsc;
+    uint64_t timer_arms, timer_arm_tsc; /* root LAPIC timer writes, cost */
 };
 
 /* Page allocator the SVM layer uses: zeroed, 4 KiB aligned, identity
