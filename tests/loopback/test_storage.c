@@ -23,6 +23,7 @@
 #include "root/vsp/storvsp/storvsp.h"
 #include "storage/blk.h"
 #include "storage/fat.h"
+#include "tests/loopback/held_disk.h"
 #include "tests/loopback/shim.h"
 #include "vsc/storvsc/storvsc.h"
 
@@ -30,53 +31,11 @@
 #define DISK_SECTORS 131072u /* 64 MiB */
 #define TIMEOUT_NS 2000000000ull
 
-/* A backend that holds I/O until the test releases it. */
-struct held {
-    struct storvsp_mem *mem;
-    struct storvsp_io *ios[512];
-    unsigned n;
-    int hold;
-};
-
-static int held_start(void *ctx, struct storvsp_io *io)
-{
-    struct held *h = ctx;
-    if (!h->hold || h->n == 512)
-        return storvsp_mem_ops.read == NULL ? -EIO
-               : io->op == STORVSP_IO_READ  ? storvsp_mem_ops.read(h->mem, io)
-               : io->op == STORVSP_IO_WRITE ? storvsp_mem_ops.write(h->mem, io)
-               : io->op == STORVSP_IO_FLUSH ? storvsp_mem_ops.flush(h->mem, io)
-                                            : storvsp_mem_ops.unmap(h->mem, io);
-    h->ios[h->n++] = io;
-    return 0;
-}
-
-static uint64_t held_capacity(void *ctx)
-{
-    return ((struct held *)ctx)->mem->sectors;
-}
-
-static const struct storvsp_backend_ops held_ops = {
-    .read = held_start,
-    .write = held_start,
-    .flush = held_start,
-    .unmap = held_start,
-    .capacity = held_capacity,
-};
-
-static void held_release(struct held *h)
-{
-    h->hold = 0;
-    for (unsigned i = 0; i < h->n; i++)
-        held_start(h, h->ios[i]);
-    h->n = 0;
-}
-
 struct fixture {
     struct lb lb;
     struct storvsp *vsp;
     struct storvsp_mem mem;
-    struct held held;
+    struct held_disk held;
     struct storvsc *vsc;
     /* scripted host */
     struct vmbus_server_channel *sch;
@@ -116,7 +75,8 @@ static struct fixture *make(uint16_t max_version)
     f->vsp = storvsp_create(f->lb.srv, &sc);
     assert_non_null(f->vsp);
     assert_int_equal(
-        storvsp_add_disk(f->vsp, 0, &held_ops, &f->held, "DISK0SERIAL"), 0);
+        storvsp_add_disk(f->vsp, 0, &held_disk_ops, &f->held, "DISK0SERIAL"),
+        0);
     struct storvsc_config cc = vsc_config(f);
     f->vsc = storvsc_create(f->lb.vb, &cc);
     assert_non_null(f->vsc);
@@ -477,7 +437,7 @@ static void test_256_in_flight(void **state)
     assert_int_equal(done_count, 0);
     assert_int_equal(storvsp_get_stats(f->vsp)->in_flight,
                      STORVSC_MAX_INFLIGHT);
-    held_release(&f->held);
+    held_disk_release(&f->held);
     lb_pump(&f->lb);
     assert_int_equal(done_count, STORVSC_MAX_INFLIGHT);
     for (unsigned i = 0; i < STORVSC_MAX_INFLIGHT; i++) {
@@ -563,7 +523,7 @@ static void test_host_polls_while_busy(void **state)
     read_cmd(&cmds[9], 9, bufs[9]);
     assert_int_equal(storvsc_submit(f->vsc, &cmds[9]), 0);
     assert_int_equal(f->lb.signals_sent, before + 1);
-    held_release(&f->held);
+    held_disk_release(&f->held);
     assert_int_equal(storvsp_get_stats(f->vsp)->srbs >= 10, 1);
     lb_pump(&f->lb);
     assert_int_equal(done_count, 10);
@@ -634,7 +594,7 @@ static void test_timeout_then_late_completion(void **state)
     assert_int_equal(st->timeouts, 1);
     assert_int_equal(st->resets, 1);
     assert_int_equal(st->in_flight, 1); /* the slot waits for the host */
-    held_release(&f->held);
+    held_disk_release(&f->held);
     storvsp_poll(f->vsp);
     lb_pump(&f->lb);
     assert_int_equal(st->in_flight, 0);
@@ -855,7 +815,8 @@ static void test_direct_page_lists(void **state)
     f->held.mem = &f->mem;
     f->vsp = storvsp_create(f->lb.srv, NULL);
     assert_non_null(f->vsp);
-    assert_int_equal(storvsp_add_disk(f->vsp, 0, &held_ops, &f->held, NULL), 0);
+    assert_int_equal(
+        storvsp_add_disk(f->vsp, 0, &held_disk_ops, &f->held, NULL), 0);
     struct storvsc_config cc = vsc_config(f);
     cc.bounce = false;
     f->vsc = storvsc_create(f->lb.vb, &cc);

@@ -22,6 +22,7 @@
 #include "proto/scsi.h"
 #include "proto/vstor.h"
 #include "root/vsp/storvsp/storvsp.h"
+#include "tests/loopback/held_disk.h"
 #include "tests/loopback/shim.h"
 #include "vsc/storvsc/storvsc.h"
 
@@ -30,57 +31,9 @@
 #define TIMEOUT_NS 2000000000ull
 #define NO_REPLY 0xFFFFFFFFu
 
-/* A backend that holds I/O while hold is set. */
-struct held {
-    struct storvsp_mem *mem;
-    struct storvsp_io *ios[64];
-    unsigned n;
-    int hold;
-};
-
-static int held_start(void *ctx, struct storvsp_io *io)
-{
-    struct held *h = ctx;
-    if (h->hold && h->n < 64) {
-        h->ios[h->n++] = io;
-        return 0;
-    }
-    switch (io->op) {
-    case STORVSP_IO_READ:
-        return storvsp_mem_ops.read(h->mem, io);
-    case STORVSP_IO_WRITE:
-        return storvsp_mem_ops.write(h->mem, io);
-    case STORVSP_IO_FLUSH:
-        return storvsp_mem_ops.flush(h->mem, io);
-    default:
-        return storvsp_mem_ops.unmap(h->mem, io);
-    }
-}
-
-static uint64_t held_capacity(void *ctx)
-{
-    return ((struct held *)ctx)->mem->sectors;
-}
-
-static const struct storvsp_backend_ops held_ops = {
-    .read = held_start,
-    .write = held_start,
-    .flush = held_start,
-    .unmap = held_start,
-    .capacity = held_capacity,
-};
-
-static void held_release(struct held *h)
-{
-    h->hold = 0;
-    for (unsigned i = 0; i < h->n; i++)
-        held_start(h, h->ios[i]);
-    h->n = 0;
-}
-
 struct fixture {
     struct lb lb;
-    struct held held;
+    struct held_disk held;
     struct storvsp *vsp;
     struct storvsp_mem mem;
     struct storvsc *vsc;
@@ -111,8 +64,8 @@ static struct fixture *make_host(int32_t max_subs, uint16_t max_version)
     f->vsp = storvsp_create(f->lb.srv, &sc);
     assert_non_null(f->vsp);
     f->held.mem = &f->mem;
-    assert_int_equal(storvsp_add_disk(f->vsp, 0, &held_ops, &f->held, "MULTI0"),
-                     0);
+    assert_int_equal(
+        storvsp_add_disk(f->vsp, 0, &held_disk_ops, &f->held, "MULTI0"), 0);
     f->next_id = 100;
     return f;
 }
@@ -614,7 +567,7 @@ static void test_rescind_subchannel_in_flight(void **state)
         failed += cmds[i].complete && cmds[i].status == -ENODEV;
     assert_int_equal(failed, 2);
     assert_int_equal(done_count, 2);
-    held_release(&f->held);
+    held_disk_release(&f->held);
     while (done_count < 6)
         storvsc_wait(f->vsc, f->lb.now_ns + 1000000);
     for (unsigned i = 0; i < 6; i++)
