@@ -8,6 +8,9 @@
 
 #define MAX_QD 32u
 #define MAX_BS (1u << 20)
+#define DEEP_QD 16u                        /* "4 MiB" in flight */
+#define BUF_BYTES (DEEP_QD * (MAX_BS / 4)) /* the largest job's */
+_Static_assert(BUF_BYTES >= MAX_QD * 4096u, "buffer for the 4 KiB jobs");
 
 struct slot {
     struct storvsp_io io;
@@ -99,8 +102,7 @@ static void one(struct vblk *b, uint8_t *buf, bool write, bool rand,
 
 void vblk_bench_run(struct vblk *b)
 {
-    uint8_t *buf =
-        root_page_alloc(MAX_QD * 4096u > MAX_BS ? MAX_QD : MAX_BS / 4096u);
+    uint8_t *buf = root_page_alloc(BUF_BYTES / 4096u);
     if (!buf) {
         root_log("vblk-bench: no memory\n");
         return;
@@ -112,6 +114,7 @@ void vblk_bench_run(struct vblk *b)
         for (int w = 0; w < 2; w++) {
             /* 1 MiB in flight as storvsc sends it: 4 x 256 KiB. */
             one(b, buf, w, false, MAX_BS / 4, 4, 64u << 20);
+            one(b, buf, w, false, MAX_BS / 4, DEEP_QD, 128u << 20);
             one(b, buf, w, true, 4096, 1, 4u << 20);
             one(b, buf, w, true, 4096, MAX_QD, 16u << 20);
         }
