@@ -34,6 +34,7 @@ struct vmbus_server_channel {
     bool signal_pending;
     bool polled; /* inbound ring masked: vmbus_server_poll() reads it */
     struct vmbus_server_channel *poll_next;
+    uint64_t poll_pass; /* the vmbus_server_poll() pass that last saw it */
     void *priv;
     uint16_t sub_index; /* 0: a primary channel */
     uint16_t last_sub;  /* primary: highest sub_channel_index handed out */
@@ -71,6 +72,7 @@ struct vmbus_server {
     unsigned npending;
     bool pending_overflow;
     struct vmbus_server_channel *polled; /* channels with polled set */
+    uint64_t poll_pass;                  /* vmbus_server_poll() calls */
     unsigned log_budget;  /* lines left, refilled by vmbus_server_reset() */
     uint32_t cur_conn_id; /* connection of the message being handled */
     struct vmbus_server_stats stats;
@@ -915,15 +917,28 @@ void vmbus_server_on_eom(struct vmbus_server *srv)
 
 void vmbus_server_poll(struct vmbus_server *srv)
 {
-    struct vmbus_server_channel *ch, *next;
+    struct vmbus_server_channel *ch;
 
     enter(srv);
     /* Masked inbound rings get no signals: their packets are found here,
-     * once per trip of the root's loop. */
-    for (ch = srv->polled; ch; ch = next) {
-        next = ch->poll_next;
-        if (ch->state == SCH_OPEN && !ring_empty(&ch->in))
+     * once per trip of the root's loop.  A packet callback may unmask
+     * (unlink) any channel of its device, the next one included, so the
+     * walk starts over after each callback and skips channels this pass
+     * has already seen. */
+    srv->poll_pass++;
+    ch = srv->polled;
+    while (ch) {
+        if (ch->poll_pass == srv->poll_pass) {
+            ch = ch->poll_next;
+            continue;
+        }
+        ch->poll_pass = srv->poll_pass;
+        if (ch->state == SCH_OPEN && !ring_empty(&ch->in)) {
             chan_signalled(srv, ch);
+            ch = srv->polled;
+        } else {
+            ch = ch->poll_next;
+        }
     }
     leave(srv);
 }

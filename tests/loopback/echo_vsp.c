@@ -46,6 +46,8 @@ static void e_packet(struct vmbus_server_channel *ch, void *ctx)
     int rc;
 
     e->signals++;
+    if (e->unmask)
+        vmbus_server_chan_unmask(e->unmask);
     if (e->stall)
         return;
     if (e->reply_blocked) {

@@ -25,6 +25,9 @@ struct echo_vsp {
     uint8_t pending[4096]; /* that reply */
     struct ring_pkt_info pending_info;
     struct vmbus_server_channel *ch;
+    /* Unmasked by every packet callback (a VSP going idle on all its
+     * channels at once), NULL: none. */
+    struct vmbus_server_channel *unmask;
 };
 
 extern const struct vmbus_server_device_ops echo_vsp_ops;

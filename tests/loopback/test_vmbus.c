@@ -615,6 +615,54 @@ static void test_interrupt_coalescing(void **state)
     assert_int_equal(vmbus_server_get_stats(f->lb.srv)->flags_set >= 2, 1);
 }
 
+/* A packet callback that unmasks another polled channel (unlinking the
+ * next one in the poll list) does not make the poll skip the channels
+ * after it: the third device's masked packet is still found. */
+static void test_poll_survives_unmask_in_callback(void **state)
+{
+    struct fixture *f = *state;
+    static const struct vmbus_guid class_third =
+        VMBUS_GUID_INIT(0x13572468, 0x1111, 0x2222, 0x3333, 0x444455556666ull);
+    struct echo_vsp e2 = {0}, e3 = {0};
+    struct vmbus_server_device d2 = echo_vsp_device(&e2, class_other, 2);
+    struct vmbus_server_device d3 = echo_vsp_device(&e3, class_third, 3);
+    struct vmbus_server_channel *s2, *s3;
+    struct vmbus_channel *c1, *c3;
+
+    assert_int_equal(vmbus_server_add_device(f->lb.srv, &d2, &s2), 0);
+    assert_int_equal(vmbus_server_add_device(f->lb.srv, &d3, &s3), 0);
+    c1 = open_echo(f, 8192);
+    assert_int_equal(vmbus_chan_open(vmbus_find_channel(f->lb.vb, &class_other),
+                                     8192, 8192, NULL, 0, NULL, NULL),
+                     0);
+    c3 = vmbus_find_channel(f->lb.vb, &class_third);
+    assert_int_equal(vmbus_chan_open(c3, 8192, 8192, NULL, 0, NULL, NULL), 0);
+    /* Masked last to first: the poll list runs f->sch, s2, s3. */
+    vmbus_server_chan_mask(s3);
+    vmbus_server_chan_mask(s2);
+    vmbus_server_chan_mask(f->sch);
+    f->echo.unmask = s2;
+    assert_int_equal(vmbus_chan_send(c1, VMBUS_PKT_DATA_INBAND, 0, 1, "a", 1),
+                     0);
+    assert_int_equal(vmbus_chan_send(c3, VMBUS_PKT_DATA_INBAND, 0, 3, "c", 1),
+                     0);
+    vmbus_server_poll(f->lb.srv);
+    assert_int_equal(f->echo.packets, 1);
+    assert_int_equal(e3.packets, 1);
+    assert_int_equal(e2.signals, 0);
+    /* One pass visits each channel once: a stalled device's packet stays
+     * for the next poll. */
+    e3.stall = true;
+    assert_int_equal(vmbus_chan_send(c3, VMBUS_PKT_DATA_INBAND, 0, 4, "d", 1),
+                     0);
+    vmbus_server_poll(f->lb.srv);
+    assert_int_equal(e3.signals, 2);
+    e3.stall = false;
+    vmbus_server_poll(f->lb.srv);
+    assert_int_equal(e3.packets, 2);
+    f->echo.unmask = NULL;
+}
+
 static void test_ring_wraparound(void **state)
 {
     struct fixture *f = *state;
@@ -1112,6 +1160,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_interrupt_coalescing, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_poll_survives_unmask_in_callback,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_ring_wraparound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_ring_pending_send_sz, setup,
                                         teardown),
