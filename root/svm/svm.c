@@ -644,12 +644,12 @@ static void inject_event(struct svm_vm *vm)
  * pays a write per exit; never moving an armed deadline pays an INTR exit
  * per bound while the child exits often anyway (the display's 4 ms poll:
  * 250 exits/s during a video run).  So an armed deadline no later than the
- * wanted one is kept while at least a quarter of the wanted wait is left
- * before it, and pushed out to the wanted one when it is closer: a child
- * that exits more often than every three quarters of the bound takes one
- * write per ~3/4 bound and no timer exits.  Nobody relies on the timer
- * firing exactly when asked (pollers want at most a bound, the child's
- * timers are checked against their own deadlines).
+ * wanted one is kept while at least half the wanted wait is left before
+ * it, and pushed out to the wanted one when it is closer: a child that
+ * exits more often than every half bound takes one write per ~half bound
+ * and no timer exits.  Nobody relies on the timer firing exactly when
+ * asked (pollers want at most a bound, the child's timers are checked
+ * against their own deadlines).
  */
 static void arm_root_timer(struct svm_vm *vm)
 {
