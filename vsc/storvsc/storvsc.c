@@ -734,14 +734,20 @@ int storvsc_queue(struct storvsc *s, struct storvsc_cmd *c)
     sl->cmd = c;
     c->complete = 0;
     c->status = 0;
-    /* Round-robin over the open channels; a full ring passes to the next. */
+    /*
+     * Round-robin over the open channels.  A full ring passes to the next,
+     * and so does a sub-channel the host has rescinded that vmbus_poll()
+     * has not yet handed to remove_ch(): the other channels still work.
+     */
     int r = -EAGAIN;
     for (uint32_t k = 0; k < STORVSC_MAX_CHANNELS && r == -EAGAIN; k++) {
         uint32_t chan = (s->next_chan + k) % STORVSC_MAX_CHANNELS;
         if (!chan_at(s, chan))
             continue;
         sl->chan = (uint8_t)chan;
-        r = put_pkt(s, (uint32_t)i, &p, data, c->len);
+        int e = put_pkt(s, (uint32_t)i, &p, data, c->len);
+        if (e != -ENODEV || chan == 0)
+            r = e;
     }
     s->next_chan = (sl->chan + 1u) % STORVSC_MAX_CHANNELS;
     if (!r)

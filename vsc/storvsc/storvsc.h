@@ -64,7 +64,8 @@ void storvsc_destroy(struct storvsc *s);
  * sub-channels of cfg.subchannels: CREATE_SUB_CHANNELS, wait for their
  * offers, open them (a refusal or a missing offer leaves fewer channels,
  * not an error).  Commands then go round-robin over the open channels
- * (past one whose ring is full) and each reply is taken only on the
+ * (past one whose ring is full or
+ * that the host has rescinded) and each reply is taken only on the
  * channel its request went out on.  Returns 0, -ENODEV (no SCSI controller
  * offered), -EPROTONOSUPPORT (the host accepted none of our versions),
  * -ETIMEDOUT, -EIO (a failed status or a malformed reply).
