@@ -47,7 +47,6 @@ struct storvsc {
     uint16_t version;
     uint32_t max_transfer;
     uint8_t started, reset_pending, rescan;
-    uint8_t queued; /* channels (bit k: chan_at(k)) with unflushed packets */
     uint32_t hint;
     /* No command can time out before this: storvsc_poll() skips its scan
      * of the whole table (a page walk per few slots after each wait). */
@@ -160,17 +159,11 @@ static int put_pkt(struct storvsc *s, uint32_t i, const struct vstor_packet *p,
                    const void *buf, uint32_t len)
 {
     uint64_t id = trans_id(s, i);
-    uint32_t chan = s->slots[i].chan;
-    struct vmbus_channel *ch = chan_at(s, chan);
-    int r;
-    if (!len) {
-        r = vmbus_chan_put(ch, VMBUS_PKT_DATA_INBAND,
-                           VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id, p,
-                           pkt_len(s));
-        if (r == 0)
-            s->queued |= (uint8_t)(1u << chan);
-        return r;
-    }
+    struct vmbus_channel *ch = chan_at(s, s->slots[i].chan);
+    if (!len)
+        return vmbus_chan_put(ch, VMBUS_PKT_DATA_INBAND,
+                              VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id, p,
+                              pkt_len(s));
     uint64_t pfns[MAX_PFNS];
     uint64_t pa = s->cfg.plat.virt_to_phys(s->cfg.plat.ctx, buf);
     uint32_t off = (uint32_t)(pa & 4095), n = (off + len + 4095) / 4096;
@@ -179,23 +172,18 @@ static int put_pkt(struct storvsc *s, uint32_t i, const struct vstor_packet *p,
     for (uint32_t k = 0; k < n; k++)
         pfns[k] = (pa >> 12) + k;
     struct vmbus_chan_range range = {len, off, pfns};
-    r = vmbus_chan_put_gpa(ch, &range, 1, VMBUS_PKT_FLAG_COMPLETION_REQUESTED,
-                           id, p, pkt_len(s));
-    if (r == 0)
-        s->queued |= (uint8_t)(1u << chan);
-    return r;
+    return vmbus_chan_put_gpa(
+        ch, &range, 1, VMBUS_PKT_FLAG_COMPLETION_REQUESTED, id, p, pkt_len(s));
 }
 
-/* Publishes what put_pkt() queued: at most one signal per channel. */
+/* Publishes what put_pkt() queued: at most one signal per channel.  The
+ * ring knows what it holds unpublished; one with nothing new costs no
+ * signal and no access to shared memory. */
 static void flush_rings(struct storvsc *s)
 {
-    for (uint32_t k = 0; s->queued && k < STORVSC_MAX_CHANNELS; k++) {
-        if (!(s->queued & (1u << k)))
-            continue;
-        s->queued &= (uint8_t) ~(1u << k);
+    for (uint32_t k = 0; k < STORVSC_MAX_CHANNELS; k++)
         if (chan_at(s, k))
             (void)vmbus_chan_flush(chan_at(s, k));
-    }
 }
 
 static int send_pkt(struct storvsc *s, uint32_t i, const struct vstor_packet *p,
