@@ -406,17 +406,20 @@ size_t vmbus_chan_subchannels(struct vmbus_channel *primary,
         struct vmbus_channel *ch = vb->chans[i];
         if (!ch || ch->primary != primary || ch->rescinded)
             continue;
-        if (n == max) {
-            n++;
-            continue;
+        /* Insertion by sub_channel_index, keeping the max lowest: a host
+         * may offer more sub-channels than out has room for. */
+        k = n++;
+        if (k >= max) {
+            if (max == 0 || out[max - 1]->offer.sub_channel_index <=
+                                ch->offer.sub_channel_index)
+                continue;
+            k = max - 1; /* the highest kept so far drops out */
         }
-        /* insertion by sub_channel_index */
-        for (k = n; k > 0 && out[k - 1]->offer.sub_channel_index >
-                                 ch->offer.sub_channel_index;
+        for (; k > 0 && out[k - 1]->offer.sub_channel_index >
+                            ch->offer.sub_channel_index;
              k--)
             out[k] = out[k - 1];
         out[k] = ch;
-        n++;
     }
     return n;
 }

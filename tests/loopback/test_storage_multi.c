@@ -704,6 +704,39 @@ static void test_server_api_limits(void **state)
 
 /* A hostile host's sub-channel offers: one without a primary, an index
  * offered twice; neither is attached to the controller. */
+/* A host offering more sub-channels than a caller has room for: the
+ * count says how many there are, out holds the lowest indexes and nothing
+ * is written past it. */
+static void test_guest_more_offers_than_room(void **state)
+{
+    (void)state;
+    struct fixture *f = make_raw(0, 0);
+    struct vmbus_msg_offer o = *vmbus_chan_offer(f->ch);
+    o.hdr.msgtype = VMBUS_MSG_OFFER_CHANNEL;
+    static const uint16_t index[] = {6, 2, 5, 1, 4, 3};
+    for (unsigned i = 0; i < 6; i++) {
+        o.sub_channel_index = index[i];
+        o.child_relid = 1500 + i;
+        o.connection_id = VMBUS_SERVER_CONN_BASE + 1500 + i;
+        lb_inject_to_guest(&f->lb, &o, sizeof(o));
+    }
+    lb_pump(&f->lb);
+    struct vmbus_channel *out[2 + 4];
+    for (size_t max = 0; max <= 2; max++) {
+        for (unsigned i = 0; i < 6; i++)
+            out[i] = (struct vmbus_channel *)&out; /* canary */
+        assert_int_equal(vmbus_chan_subchannels(f->ch, out, max), 6);
+        for (unsigned i = 0; i < max; i++)
+            assert_int_equal(vmbus_chan_sub_index(out[i]), i + 1);
+        for (size_t i = max; i < 6; i++)
+            assert_ptr_equal(out[i], (struct vmbus_channel *)&out);
+    }
+    assert_int_equal(vmbus_chan_wait_subchannels(f->ch, 3, out), 3);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(vmbus_chan_sub_index(out[i]), i + 1);
+    destroy(f);
+}
+
 static void test_guest_odd_subchannel_offers(void **state)
 {
     (void)state;
@@ -749,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_unload_drops_subchannels),
         cmocka_unit_test(test_server_api_limits),
         cmocka_unit_test(test_guest_odd_subchannel_offers),
+        cmocka_unit_test(test_guest_more_offers_than_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
