@@ -1088,6 +1088,46 @@ static void test_scripted_handshake_failures(void **state)
     destroy(f);
 }
 
+/* The controller goes away while a bus reset is unanswered: the reset goes
+ * with it, and the next controller's first timeout sends one again. */
+static void test_scripted_reset_dropped_with_controller(void **state)
+{
+    (void)state;
+    struct fixture *f = make_scripted();
+    const struct storvsc_stats *st = storvsc_get_stats(f->vsc);
+    struct storvsc_cmd c;
+    uint8_t tur[6] = {SCSI_TEST_UNIT_READY};
+    for (unsigned round = 1; round <= 2; round++) {
+        f->manual = 0;
+        assert_int_equal(storvsc_start(f->vsc), 0);
+        f->manual = 1; /* neither the command nor the reset is answered */
+        assert_int_equal(run(f, 0, tur, 6, STORVSC_DIR_NONE, NULL, 0, &c),
+                         -ETIMEDOUT);
+        lb_pump(&f->lb);
+        assert_int_equal(st->resets, round);
+        assert_int_equal(vmbus_server_rescind(f->lb.srv, f->sch), 0);
+        f->sch = NULL;
+        lb_pump(&f->lb);
+        vmbus_poll(f->lb.vb);
+        lb_pump(&f->lb);
+        assert_int_equal(storvsc_channels(f->vsc), 0);
+        assert_int_equal(st->in_flight, 0);
+        struct vmbus_server_device dev = {
+            .name = "scripted-scsi",
+            .class_id = VMBUS_CLASS_SCSI,
+            .instance_id = VMBUS_GUID_INIT(1, 2, 3, 4, 6ull + round),
+            .ops = &script_ops,
+            .ctx = f,
+        };
+        assert_int_equal(vmbus_server_add_device(f->lb.srv, &dev, NULL), 0);
+        lb_pump(&f->lb);
+        vmbus_poll(f->lb.vb);
+        lb_pump(&f->lb);
+        assert_int_equal(storvsc_channels(f->vsc), 1);
+    }
+    destroy(f);
+}
+
 /* The guest drains replies with its receive ring masked: a reply the host
  * adds meanwhile raises no interrupt and is taken in the same drain. */
 static struct fixture *drain_f;
@@ -1340,6 +1380,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fat_over_storvsc, setup, teardown),
         cmocka_unit_test(test_scripted_handshake_failures),
         cmocka_unit_test(test_scripted_bad_replies),
+        cmocka_unit_test(test_scripted_reset_dropped_with_controller),
         cmocka_unit_test(test_scripted_reply_while_draining),
         cmocka_unit_test(test_scripted_random_replies),
         cmocka_unit_test(test_sense_decode),

@@ -462,6 +462,8 @@ static void fail_outstanding(struct storvsc *s, uint32_t chan)
             sl->state == SLOT_BUSY && sl->kind == KIND_CMD ? sl->cmd : NULL;
         if (sl->kind == KIND_INTERNAL && sl->state == SLOT_BUSY)
             continue; /* its waiter times out */
+        if (sl->kind == KIND_RESET && sl->state == SLOT_BUSY)
+            s->reset_pending = 0; /* its answer will not come */
         slot_free(s, i);
         if (c)
             complete_cmd(s, c, -ENODEV);
