@@ -119,8 +119,9 @@ bool vmbus_chan_rescinded(const struct vmbus_channel *ch);
 uint16_t vmbus_chan_sub_index(const struct vmbus_channel *ch);
 /* ch for a primary; a sub-channel's primary, or NULL if it has none. */
 struct vmbus_channel *vmbus_chan_primary(struct vmbus_channel *ch);
-/* Fills out with up to max live (not rescinded) sub-channels of primary
- * in sub_channel_index order; returns how many there are (may be > max). */
+/* Fills out with the live (not rescinded) sub-channels of primary of the
+ * lowest sub_channel_index, up to max, in index order; returns how many
+ * there are (may be > max). */
 size_t vmbus_chan_subchannels(struct vmbus_channel *primary,
                               struct vmbus_channel **out, size_t max);
 /*

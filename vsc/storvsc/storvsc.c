@@ -539,10 +539,9 @@ void storvsc_destroy(struct storvsc *s)
 /*
  * Asks for sub-channels after END_INITIALIZATION, as Linux does (OpenVMM
  * also takes the request before it), and opens those offered.  Failing
- * that is not fatal: the primary carries every command.  Returns the
- * number of open sub-channels.
+ * that is not fatal: the primary carries every command.
  */
-static uint32_t open_subchannels(struct storvsc *s, uint16_t host_max)
+static void open_subchannels(struct storvsc *s, uint16_t host_max)
 {
     struct vmbus_channel *list[STORVSC_MAX_CHANNELS - 1];
     struct vstor_packet p;
@@ -552,23 +551,20 @@ static uint32_t open_subchannels(struct storvsc *s, uint16_t host_max)
     if (want > host_max)
         want = host_max;
     if (want == 0)
-        return 0;
+        return;
     memset(&p, 0, sizeof(p));
     p.u.sub_channel_count = (uint16_t)want;
     int r = internal(s, VSTOR_OP_CREATE_SUB_CHANNELS, &p);
     if (r || p.status) {
         logf_(s, "storvsc: %u sub-channels refused (%d, status %#x)",
               (unsigned)want, r, (unsigned)p.status);
-        return 0;
+        return;
     }
     int got = vmbus_chan_wait_subchannels(s->ch, want, list);
     if (got < 0) {
         logf_(s, "storvsc: no sub-channel offered (%d)", got);
-        return 0;
+        return;
     }
-    uint32_t open = 0;
-    for (uint32_t k = 0; k < STORVSC_MAX_CHANNELS - 1; k++)
-        open += s->subs[k] != NULL;
     for (int i = 0; i < got; i++) {
         uint32_t k = 0;
         bool known = false;
@@ -586,9 +582,7 @@ static uint32_t open_subchannels(struct storvsc *s, uint16_t host_max)
             continue;
         }
         s->subs[k] = list[i];
-        open++;
     }
-    return open;
 }
 
 int storvsc_start(struct storvsc *s)
@@ -648,10 +642,11 @@ int storvsc_start(struct storvsc *s)
     if (p.status)
         return -EIO;
     s->started = 1;
-    uint32_t n = open_subchannels(s, max_subs);
+    open_subchannels(s, max_subs);
+    uint32_t n = storvsc_channels(s);
     logf_(s, "storvsc: VSTOR %u.%u, %u bytes per command, %u channel%s",
-          s->version >> 8, s->version & 0xFF, s->max_transfer, n + 1,
-          n ? "s" : "");
+          s->version >> 8, s->version & 0xFF, s->max_transfer, n,
+          n > 1 ? "s" : "");
     return 0;
 }
 
