@@ -10,14 +10,15 @@
  *
  * Commands are asynchronous: up to STORVSC_MAX_INFLIGHT at once, each
  * identified to the host by a transaction id that names its slot and the
- * slot's generation; a reply whose id names no outstanding request, or
- * whose lengths or fields are out of bounds, is counted and dropped.  A
- * command that outlives its timeout completes with -ETIMEDOUT and its slot
- * stays reserved until the host answers (its memory may still be written);
- * the first timeout also sends RESET_BUS.  Data moves in GPA-direct packets
- * (one range, the buffer's page list); with cfg.bounce it is staged in
- * pages from the platform's allocator instead (for host tests, whose
- * buffers are not "guest memory").  Single-threaded, like vmbus/.
+ * slot's generation; a reply whose id names no outstanding request, that
+ * comes on another channel than its request, or whose lengths or fields
+ * are out of bounds, is counted and dropped.  A command that outlives its
+ * timeout completes with -ETIMEDOUT and its slot stays reserved until the
+ * host answers (its memory may still be written); the first timeout also
+ * sends RESET_BUS.  Data moves in GPA-direct packets (one range, the
+ * buffer's page list); with cfg.bounce it is staged in pages from the
+ * platform's allocator instead (for host tests, whose buffers are not
+ * "guest memory").  Single-threaded, like vmbus/.
  */
 #ifndef VSC_STORVSC_STORVSC_H
 #define VSC_STORVSC_STORVSC_H
