@@ -23,6 +23,8 @@
 
 static volatile uint32_t *lapic;
 static uint64_t tsc_hz, lapic_hz;
+/* Set by root_timer_arm(), cleared when the timer's interrupt is taken. */
+static volatile bool timer_armed;
 
 static uint32_t lapic_read(uint32_t reg)
 {
@@ -116,6 +118,7 @@ static uint64_t lapic_calibrate(void)
 
 static void timer_isr(struct trap_frame *tf, void *ctx)
 {
+    timer_armed = false;
     lapic_write(LAPIC_EOI, 0);
 }
 
@@ -150,6 +153,7 @@ void root_timer_arm(uint64_t deadline_tsc)
         return;
     if (!deadline_tsc) {
         lapic_write(LAPIC_TIMER_INIT, 0);
+        timer_armed = false;
         return;
     }
     uint64_t now = rdtsc();
@@ -160,4 +164,10 @@ void root_timer_arm(uint64_t deadline_tsc)
         count = c > 0xFFFFFFFFu ? 0xFFFFFFFFu : (c ? (uint64_t)c : 1);
     }
     lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
+    timer_armed = true;
+}
+
+bool root_timer_armed(void)
+{
+    return timer_armed;
 }

@@ -665,8 +665,12 @@ static void arm_root_timer(struct svm_vm *vm)
     uint64_t step = root_tsc_hz();
     if (d > now && d - now > step)
         d = now + step;
+    /* The timer may have fired before the TSC reached its deadline (the
+     * LAPIC's rate is calibrated, its count rounded down): a deadline
+     * still ahead says nothing once its interrupt has been taken. */
     uint64_t armed = vm->armed_deadline;
-    if (armed && armed > now && armed <= d && armed - now >= (d - now) / 2)
+    if (armed && root_timer_armed() && armed > now && armed <= d &&
+        armed - now >= (d - now) / 2)
         return;
     uint64_t t0 = rdtsc();
     root_timer_arm(d);

@@ -112,6 +112,11 @@ uint64_t root_tsc_hz(void);
 uint64_t root_now_ns(void);
 /* Arms the root's own LAPIC timer to fire at TSC deadline (0 = stop). */
 void root_timer_arm(uint64_t deadline_tsc);
+/* False once the armed timer's interrupt has been taken (it may fire a
+ * little before the deadline asked: the LAPIC's rate is calibrated), or
+ * when none is armed; true may still mean a fired timer whose interrupt
+ * waits for the root to enable interrupts. */
+bool root_timer_armed(void);
 /* Runs the root's pollers (root_poller_add); the TSC by which they want
  * to run again when the child is idle, or 0. */
 void root_pollers_run(void);
