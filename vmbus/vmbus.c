@@ -308,6 +308,11 @@ int vmbus_unregister_driver(struct vmbus *vb, const struct vmbus_driver *drv)
             memmove(&vb->drivers[i], &vb->drivers[i + 1],
                     (vb->ndrivers - i - 1) * sizeof(vb->drivers[0]));
             vb->ndrivers--;
+            /* Its channels forget it: a later rescind must not call a
+             * driver that may be freed by now. */
+            for (size_t r = 1; r <= VMBUS_MAX_RELID; r++)
+                if (vb->chans[r] && vb->chans[r]->drv == drv)
+                    vb->chans[r]->drv = NULL;
             return 0;
         }
     }

@@ -88,8 +88,9 @@ struct vmbus_driver {
 /* Registers drv (kept by pointer).  Returns 0, -ENOSPC (table full), or
  * -EINVAL.  Register before vmbus_connect() to bind boot-time offers. */
 int vmbus_register_driver(struct vmbus *vb, const struct vmbus_driver *drv);
-/* Removes drv from the table; channels it bound keep running.  Returns 0
- * or -ENOENT. */
+/* Removes drv from the table; channels it bound keep running but are no
+ * longer reported to it (no remove() on a later rescind).  Returns 0 or
+ * -ENOENT. */
 int vmbus_unregister_driver(struct vmbus *vb, const struct vmbus_driver *drv);
 
 /* ---- channels ---- */

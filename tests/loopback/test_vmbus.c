@@ -807,6 +807,28 @@ static void test_rescind_open_channel(void **state)
     assert_int_equal(f->lb.pages_allocated, 3); /* int + monitor pages */
 }
 
+/* A driver unregistered (and perhaps freed) while its channel stays
+ * offered: a later rescind does not call its remove(). */
+static void test_rescind_after_unregister(void **state)
+{
+    struct fixture *f = *state;
+    struct vmbus_driver drv = {.name = "echo",
+                               .class_id = class_echo,
+                               .probe = probe_ok,
+                               .remove = remove_cb};
+    removes = 0;
+    assert_int_equal(vmbus_register_driver(f->lb.vb, &drv), 0);
+    struct vmbus_channel *ch = open_echo(f, 8192);
+    vmbus_chan_close(ch);
+    assert_int_equal(vmbus_unregister_driver(f->lb.vb, &drv), 0);
+    assert_int_equal(vmbus_server_rescind(f->lb.srv, f->sch), 0);
+    lb_pump(&f->lb);
+    vmbus_poll(f->lb.vb);
+    assert_int_equal(removes, 0);
+    lb_pump(&f->lb);
+    assert_null(vmbus_find_channel(f->lb.vb, &class_echo));
+}
+
 static void test_rescind_during_open(void **state)
 {
     struct fixture *f = *state;
@@ -1167,6 +1189,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_gpa_direct, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rescind_open_channel, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rescind_after_unregister, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rescind_during_open, setup,
                                         teardown),
