@@ -60,7 +60,6 @@ _Static_assert(sizeof(struct virtio_blk_write_zeroes) == 16,
 #define VIRTIO_BLK_CFG_CAPACITY 0x00u       /* le64 sectors */
 #define VIRTIO_BLK_CFG_SEG_MAX 0x0Cu        /* le32 */
 #define VIRTIO_BLK_CFG_MAX_WZ_SECTORS 0x30u /* le32 */
-#define VIRTIO_BLK_CFG_WZ_MAY_UNMAP 0x38u   /* u8 */
 
 struct vblk;
 
