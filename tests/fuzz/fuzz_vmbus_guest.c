@@ -2,7 +2,8 @@
  * Fuzzes the guest VMBus client's handling of host messages: a client
  * connected to the loopback server with one open channel receives a
  * sequence of arbitrary messages ([u8 len][bytes] each), event flags, then
- * carries on (poll, send, GPADL, close, unload).  Nothing may crash or leak.
+ * carries on (poll, the sub-channels any offers made, send, GPADL, close,
+ * unload).  Nothing may crash or leak.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,6 +58,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     vmbus_poll(lb.vb);
     lb_pump(&lb);
+    /* Whatever sub-channels the messages offered: list them with little
+     * room (a guard past the array must stay intact), open the first. */
+    for (size_t i = 0; (ch = vmbus_channel_at(lb.vb, i)) != NULL; i++) {
+        struct vmbus_channel *subs[3] = {NULL, NULL, NULL};
+        struct vmbus_channel *primary = vmbus_chan_primary(ch);
+        if (!primary || vmbus_chan_sub_index(ch))
+            continue;
+        size_t n = vmbus_chan_subchannels(primary, subs, 2);
+        if (subs[2])
+            abort(); /* written past max */
+        if (n && subs[0] && vmbus_chan_primary(subs[0]) != primary)
+            abort();
+        if (n && subs[0] &&
+            vmbus_chan_open(subs[0], 4096, 4096, NULL, 0, NULL, NULL) == 0)
+            vmbus_chan_close(subs[0]);
+    }
     ch = vmbus_channel_at(lb.vb, 0);
     if (ch) {
         vmbus_chan_send(ch, VMBUS_PKT_DATA_INBAND, 0, 1, "x", 1);

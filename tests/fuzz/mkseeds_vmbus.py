@@ -159,6 +159,11 @@ def main():
             struct.pack("<III", 2, 0, 1)]
     write("vmbus_guest", "subchannels",
           b"".join(bytes([len(m)]) + m for m in msgs))
+    # fuzz_vmbus_guest: more sub-channel offers than the target's list has
+    # room for (four, in descending index order).
+    many = [sub_offer(inst, i, 19 + i) for i in (4, 3, 2, 1)]
+    write("vmbus_guest", "many_subchannels",
+          b"".join(bytes([len(m)]) + m for m in many))
 
 
 if __name__ == "__main__":
