@@ -702,8 +702,18 @@ static void test_server_api_limits(void **state)
     destroy(f);
 }
 
-/* A hostile host's sub-channel offers: one without a primary, an index
- * offered twice; neither is attached to the controller. */
+/* Injects a sub-channel offer made from o (the primary's offer, GUIDs as
+ * the caller left them) at index with relid. */
+static void offer_sub(struct fixture *f, struct vmbus_msg_offer o,
+                      uint16_t index, uint32_t relid)
+{
+    o.hdr.msgtype = VMBUS_MSG_OFFER_CHANNEL;
+    o.sub_channel_index = index;
+    o.child_relid = relid;
+    o.connection_id = VMBUS_SERVER_CONN_BASE + relid;
+    lb_inject_to_guest(&f->lb, &o, sizeof(o));
+}
+
 /* A host offering more sub-channels than a caller has room for: the
  * count says how many there are, out holds the lowest indexes and nothing
  * is written past it. */
@@ -711,15 +721,9 @@ static void test_guest_more_offers_than_room(void **state)
 {
     (void)state;
     struct fixture *f = make_raw(0, 0);
-    struct vmbus_msg_offer o = *vmbus_chan_offer(f->ch);
-    o.hdr.msgtype = VMBUS_MSG_OFFER_CHANNEL;
     static const uint16_t index[] = {6, 2, 5, 1, 4, 3};
-    for (unsigned i = 0; i < 6; i++) {
-        o.sub_channel_index = index[i];
-        o.child_relid = 1500 + i;
-        o.connection_id = VMBUS_SERVER_CONN_BASE + 1500 + i;
-        lb_inject_to_guest(&f->lb, &o, sizeof(o));
-    }
+    for (unsigned i = 0; i < 6; i++)
+        offer_sub(f, *vmbus_chan_offer(f->ch), index[i], 1500 + i);
     lb_pump(&f->lb);
     struct vmbus_channel *out[2 + 4];
     for (size_t max = 0; max <= 2; max++) {
@@ -737,22 +741,17 @@ static void test_guest_more_offers_than_room(void **state)
     destroy(f);
 }
 
+/* A hostile host's sub-channel offers: one without a primary, an index
+ * offered twice; neither is attached to the controller. */
 static void test_guest_odd_subchannel_offers(void **state)
 {
     (void)state;
     struct fixture *f = make_raw(0, 0);
     struct vmbus_msg_offer o = *vmbus_chan_offer(f->ch);
-    o.hdr.msgtype = VMBUS_MSG_OFFER_CHANNEL;
-    o.sub_channel_index = 1;
-    o.child_relid = 1500;
-    o.connection_id = VMBUS_SERVER_CONN_BASE + 1500;
-    lb_inject_to_guest(&f->lb, &o, sizeof(o));
-    o.child_relid = 1501;
-    lb_inject_to_guest(&f->lb, &o, sizeof(o));
+    offer_sub(f, o, 1, 1500);
+    offer_sub(f, o, 1, 1501);
     o.interface_instance.data1 ^= 1;
-    o.child_relid = 1502;
-    o.sub_channel_index = 2;
-    lb_inject_to_guest(&f->lb, &o, sizeof(o));
+    offer_sub(f, o, 2, 1502);
     lb_pump(&f->lb);
     struct vmbus_channel *subs[4];
     assert_int_equal(subs_of(f, subs), 1);
